@@ -1,0 +1,45 @@
+// One lint config for the whole repo. The rule that matters most for the architecture:
+// the core engine never talks to Google Cloud directly; only adapters/gcp and functions/ may.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.cloudreduce/**', 'bench/data/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/io/**/*.ts', 'src/ports/**/*.ts', 'src/adapters/local/**/*.ts', 'src/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@google-cloud/*'], message: 'The core talks to Google Cloud only through ports (src/ports); put GCP code in src/adapters/gcp.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The CLI, scripts, benchmarks and tests talk to a terminal on purpose.
+    files: ['src/cli/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.js', 'bench/**/*.ts', 'bin/**/*.js', 'test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,34 @@
+// Every tunable with its default, in one place. Units are in the names.
+
+import { availableParallelism } from 'node:os';
+
+export const DEFAULTS = {
+  /** Map tasks to plan when neither the job nor the command line says. */
+  shards: 8,
+  /** Reduce tasks (shuffle partitions). */
+  partitions: 4,
+  /** Map-side buffer before a sorted run is spilled. */
+  memoryBudgetBytes: 64 * 1024 * 1024,
+  /** Attempts per task before the run fails. */
+  maxAttempts: 3,
+  /** A claimed task is someone's for this long; the runner renews it while it works. */
+  leaseMillis: 60_000,
+  /** Backoff between attempts of a failed task: initial * 2^(failures-1), capped. */
+  retryInitialMillis: 500,
+  retryMaxMillis: 30_000,
+  /** Records per output part before a new part is started. */
+  maxRecordsPerPart: 1_000_000,
+  /** Local worker threads. */
+  workers: Math.max(1, availableParallelism()),
+  /** Local data directory, relative to the working directory. */
+  dataDir: '.cloudreduce',
+  /** A run with no task progress for this long is flagged stalled by the sweeper. */
+  stallMillis: 15 * 60_000,
+} as const;
+
+export const LIMITS = {
+  /** Upper bounds that protect the state store and message bus, not engine ceilings. */
+  maxShards: 100_000,
+  maxPartitions: 10_000,
+  minMemoryBudgetBytes: 64 * 1024,
+} as const;

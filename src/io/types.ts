@@ -1,0 +1,100 @@
+// Input readers and output writers: the pluggable ends of a stage.
+//
+// An input is a plain JSON spec ({ type: 'text', paths: [...] }) chosen by the job (possibly from
+// its params). Its reader cuts it into small serialisable split descriptors at split time, and
+// streams the records of one split inside a map task, reporting a human position for every record
+// so errors can say "data/a.ndjson:120".
+
+import type { Logger } from '../core/logger.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { EntityStore } from '../ports/entity-store.ts';
+import type { InputFiles } from '../ports/input-files.ts';
+import type { Warehouse } from '../ports/warehouse.ts';
+
+/** What readers and writers may use. */
+export interface IoEnv {
+  files: InputFiles;
+  entities: EntityStore;
+  /** The engine's working store (earlier stages' outputs live here). */
+  blobs: BlobStore;
+  logger: Logger;
+}
+
+export interface InputSpec {
+  readonly type: string;
+}
+
+export interface InputRecord<R> {
+  value: R;
+  /** Human position for error messages, e.g. "data/a.ndjson:120" or "byte 4096 of data/a.txt". */
+  position: () => string;
+}
+
+/** Context given to a reader at split time. */
+export interface SplitContext extends IoEnv {
+  runId: string;
+  /** Committed output parts of earlier stages, by stage name then output name. */
+  stageOutputs: (stage: string, output?: string) => Promise<string[]>;
+}
+
+export interface Split {
+  /** JSON-serialisable; stored on the map task record. Keep it small (no data). */
+  descriptor: unknown;
+  /** One line for status pages: "data/a.txt bytes 0-1048576". */
+  description: string;
+}
+
+export interface InputReader<S extends InputSpec = InputSpec, R = unknown> {
+  readonly type: S['type'];
+  /** At most `shards` splits (fewer when the input is small); zero when the input is empty. */
+  split(spec: S, shards: number, ctx: SplitContext): Promise<Split[]>;
+  read(spec: S, descriptor: unknown, env: IoEnv): AsyncIterable<InputRecord<R>>;
+}
+
+export interface OutputSpec {
+  readonly type: string;
+}
+
+/** Writes a task's records for one output. Side effects go only to attempt-scoped names. */
+export interface TaskOutputWriter {
+  write(record: unknown): void | Promise<void>;
+  /** Flushes and returns the committed part names (possibly none) and the record count. */
+  close(): Promise<{ parts: { name: string; records: number }[] }>;
+  /** Discards what this attempt wrote (best effort). */
+  abort(): Promise<void>;
+}
+
+export interface OutputContext extends IoEnv {
+  runId: string;
+  job: string;
+  stage: number;
+  stageName: string;
+  outputName: string;
+}
+
+export interface TaskOutputContext extends OutputContext {
+  taskId: string;
+  attempt: number;
+}
+
+export interface FinalizeContext extends OutputContext {
+  warehouse: Warehouse;
+  params: Record<string, unknown>;
+  /** Committed parts of this output over all tasks, in task order. */
+  parts: readonly { name: string; records: number }[];
+}
+
+export interface OutputSummaryOut {
+  target: string;
+  rows: number;
+  files?: string[];
+}
+
+export interface OutputWriter<S extends OutputSpec = OutputSpec> {
+  readonly type: S['type'];
+  /** Checks the spec before the run starts; throw ConfigError with the fix. */
+  validate?(spec: S): void;
+  open(spec: S, ctx: TaskOutputContext): TaskOutputWriter;
+  /** After the stage's last task committed: load tables, publish files. Idempotent. */
+  finalize(spec: S, ctx: FinalizeContext): Promise<OutputSummaryOut>;
+}

@@ -1,0 +1,43 @@
+// StateStore: runs, tasks and leases. Datastore in the cloud, SQLite locally.
+//
+// Every change goes through a transactional read-modify-write whose mutator is a pure, synchronous
+// function of the current record: the store may call it more than once (contention retries), and
+// the coordinator's decisions (claim, commit, fail, flip phase) live in those mutators, written once
+// in the core, whatever the store.
+
+import type { RunRecord, TaskPhase, TaskRecord, TaskState } from '../core/records.ts';
+
+/** Returns the new record, or undefined to leave the stored record unchanged. */
+export type Mutator<T> = (current: T) => T | undefined;
+
+export interface UpdateResult<T> {
+  record: T;
+  changed: boolean;
+}
+
+export interface TaskFilter {
+  stage?: number;
+  phase?: TaskPhase;
+  state?: TaskState;
+}
+
+export interface StateStore {
+  /** Inserts a run; false if that runId exists already (the cheap "create once" lock). */
+  insertRun(run: RunRecord): Promise<boolean>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Undefined when the run does not exist. */
+  updateRun(runId: string, mutate: Mutator<RunRecord>): Promise<UpdateResult<RunRecord> | undefined>;
+  /** Newest first. */
+  listRuns(options?: { limit?: number; job?: string }): Promise<RunRecord[]>;
+
+  /** Inserts the tasks that do not exist yet; existing ones are left alone (idempotent planning). */
+  insertTasks(tasks: readonly TaskRecord[]): Promise<void>;
+  getTask(runId: string, taskId: string): Promise<TaskRecord | undefined>;
+  getTasks(runId: string, taskIds: readonly string[]): Promise<(TaskRecord | undefined)[]>;
+  updateTask(runId: string, taskId: string, mutate: Mutator<TaskRecord>): Promise<UpdateResult<TaskRecord> | undefined>;
+  /** In (stage, phase, index) order. */
+  listTasks(runId: string, filter?: TaskFilter): Promise<TaskRecord[]>;
+  /** An aggregation count: the phase barrier asks how many tasks are DONE without reading them. */
+  countTasks(runId: string, filter: TaskFilter): Promise<number>;
+  close?(): Promise<void>;
+}
