@@ -27,12 +27,19 @@ export interface InputSpec {
 export interface InputRecord<R> {
   value: R;
   /** Human position for error messages, e.g. "data/a.ndjson:120" or "byte 4096 of data/a.txt". */
-  position: () => string;
+  position: () => string | Promise<string>;
+  /**
+   * Set when the record could not be parsed: the reader keeps going and the engine decides, per the
+   * stage's `badRecords`, to fail the run with `error` or to count it and write `raw` aside.
+   */
+  bad?: { error: Error; raw: string };
 }
 
 /** Context given to a reader at split time. */
 export interface SplitContext extends IoEnv {
   runId: string;
+  /** Map tasks requested for the stage. */
+  shards: number;
   /** Committed output parts of earlier stages, by stage name then output name. */
   stageOutputs: (stage: string, output?: string) => Promise<string[]>;
 }
