@@ -38,8 +38,6 @@ export interface InputRecord<R> {
 /** Context given to a reader at split time. */
 export interface SplitContext extends IoEnv {
   runId: string;
-  /** Map tasks requested for the stage. */
-  shards: number;
   /** Committed output parts of earlier stages, by stage name then output name. */
   stageOutputs: (stage: string, output?: string) => Promise<string[]>;
 }
