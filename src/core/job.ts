@@ -129,7 +129,8 @@ export function defineJob(def: JobMeta<ParamSchema> & ({ stages: AnyStage[] } | 
   if (defs.length === 0) throw new ConfigError(`Job "${def.name}" has no stages; give it a map function or a stages list.`);
   const seen = new Set<string>();
   const stages = defs.map((s, index) => {
-    const name = s.name ?? (defs.length === 1 ? 'main' : `stage${index}`);
+    // A single-stage job's `name` is the job's; its one stage is "main".
+    const name = 'stages' in def ? (s.name ?? `stage${index}`) : 'main';
     if (!NAME.test(name)) throw new ConfigError(`Job "${def.name}": stage name "${name}" is not valid (lowercase letters, digits, dashes).`);
     if (seen.has(name)) throw new ConfigError(`Job "${def.name}": two stages are named "${name}"; stage names must be unique.`);
     seen.add(name);

@@ -1,0 +1,6 @@
+// The built-in jobs. `cloudreduce jobs` lists them; user jobs are registered the same way from
+// their own modules (docs/jobs.md), without editing this file.
+
+export { wordcount } from './wordcount.ts';
+export { dedupe, combinerSumsJob } from './golden.ts';
+export { reverseIndex, reverseIndexSpread } from './reverse-index.ts';

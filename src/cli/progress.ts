@@ -1,0 +1,74 @@
+// The live progress line of `cloudreduce run` / `resume`: phase, tasks done/total, records/s.
+// On a terminal it redraws one line; elsewhere (CI, pipes) it prints a line per change, at most
+// every few seconds, so logs stay readable.
+
+import type { StateStore } from '../ports/state-store.ts';
+import type { RunRecord } from '../core/records.ts';
+
+export class ProgressReporter {
+  readonly #out: NodeJS.WriteStream;
+  readonly #tty: boolean;
+  readonly #started = Date.now();
+  readonly #records = new Map<string, number>();
+  #lastLine = '';
+  #lastPrint = 0;
+  #window: { at: number; total: number }[] = [];
+
+  constructor(out: NodeJS.WriteStream = process.stderr) {
+    this.#out = out;
+    this.#tty = Boolean(out.isTTY);
+  }
+
+  /** Records read so far by a task (from worker progress events). */
+  taskProgress(taskId: string, records: number): void {
+    this.#records.set(taskId, records);
+  }
+
+  async tick(run: RunRecord | undefined, state: StateStore): Promise<void> {
+    if (!run || run.status !== 'RUNNING') return;
+    const phase = run.phase;
+    const stage = run.stages[run.stage];
+    let tasks = '';
+    if (phase === 'map' || phase === 'reduce') {
+      const total = phase === 'map' ? stage?.mapTasks : stage?.reduceTasks;
+      const done = await state.countTasks(run.runId, { stage: run.stage, phase, state: 'DONE' });
+      tasks = ` ${bar(done, total ?? 0)} ${done}/${total ?? '?'} tasks`;
+    }
+    const total = [...this.#records.values()].reduce((a, b) => a + b, 0);
+    const now = Date.now();
+    this.#window.push({ at: now, total });
+    this.#window = this.#window.filter((w) => now - w.at <= 3000);
+    const first = this.#window[0]!;
+    const rate = now > first.at ? ((total - first.total) * 1000) / (now - first.at) : 0;
+    const stageName = run.stages.length > 1 ? `${stage?.name ?? run.stage} ` : '';
+    const line = `${stageName}${phase.padEnd(8)}${tasks} · ${fmt(total)} records · ${fmt(rate)}/s · ${elapsed(now - this.#started)}`;
+    if (this.#tty) {
+      this.#out.write(`\r\x1b[2K${line}`);
+    } else if (line.split(' · ')[0] !== this.#lastLine.split(' · ')[0] || now - this.#lastPrint > 5000) {
+      this.#out.write(`${line}\n`);
+      this.#lastPrint = now;
+    }
+    this.#lastLine = line;
+  }
+
+  done(): void {
+    if (this.#tty && this.#lastLine) this.#out.write('\r\x1b[2K');
+  }
+}
+
+function bar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.round((done / total) * width) : 0;
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+export function fmt(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  return String(Math.round(n));
+}
+
+export function elapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,45 @@
+// How a finished run is shown: status, elapsed time, counters, outputs, and for a failure the
+// failing task, the input position and the error with its stack.
+
+import type { RunRecord } from '../core/records.ts';
+import { sumCounters } from '../core/task-state.ts';
+
+export function runSummary(run: RunRecord): string {
+  const lines: string[] = [];
+  const took = run.finishedAt ? `${((Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000).toFixed(1)} s` : 'still running';
+  lines.push(`${run.status} ${run.job} run ${run.runId} (${took})`);
+  const counters = sumCounters(run.stages.map((s) => s.counters ?? s.mapCounters));
+  if (Object.keys(counters).length) {
+    lines.push('counters:');
+    for (const [name, n] of Object.entries(counters).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${name.padEnd(24)} ${n}`);
+  }
+  const outputs = run.stages.flatMap((s) => Object.entries(s.outputs ?? {}).map(([name, o]) => ({ stage: s.name, name, ...o })));
+  const shown = outputs.filter((o) => o.type !== 'parts' || o.name === 'rejects');
+  if (shown.length) {
+    lines.push('outputs:');
+    for (const o of shown) lines.push(`  ${o.name.padEnd(16)} ${String(o.rows).padStart(9)} records → ${o.target}`);
+  }
+  if (run.error) lines.push(...errorLines(run));
+  return lines.join('\n');
+}
+
+export function errorLines(run: RunRecord): string[] {
+  const e = run.error;
+  if (!e) return [];
+  const lines = [`error: ${e.name}: ${e.message}`];
+  if (e.taskId) lines.push(`  task: ${e.taskId}`);
+  if (e.position) lines.push(`  at input: ${e.position}`);
+  const stack = e.stack?.split('\n').slice(1, 6).join('\n');
+  if (stack) lines.push(stack);
+  return lines;
+}
+
+/** A plain text table; columns sized to content. */
+export function table(rows: readonly Record<string, unknown>[], columns?: string[]): string {
+  if (rows.length === 0) return '(no rows)';
+  const cols = columns ?? Object.keys(rows[0]!);
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const widths = cols.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+  const line = (vals: string[]) => vals.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}

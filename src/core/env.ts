@@ -1,0 +1,30 @@
+// Everything a core handler needs, injected. The local runtime and the cloud functions each build
+// one from their adapters; the handlers are the same code in both.
+
+import type { Logger } from './logger.ts';
+import type { JobRegistry } from './registry.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { EntityStore } from '../ports/entity-store.ts';
+import type { InputFiles } from '../ports/input-files.ts';
+import type { MessageBus } from '../ports/message-bus.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { Warehouse } from '../ports/warehouse.ts';
+
+export interface EngineEnv {
+  blobs: BlobStore;
+  bus: MessageBus;
+  state: StateStore;
+  entities: EntityStore;
+  warehouse: Warehouse;
+  files: InputFiles;
+  jobs: JobRegistry;
+  logger: Logger;
+  /** Local directory for spill runs. */
+  scratchDir: string;
+  /** Identifies this worker as a lease owner. */
+  workerId: string;
+  leaseMillis: number;
+  now: () => number;
+  /** Called with the records read so far by a running task (progress bars). */
+  onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
+}

@@ -1,0 +1,92 @@
+// A map task: read one split → user map → (map-reduce) combine, partition, spill, and write ONE
+// shuffle object for this attempt; (map-only) write records straight to the outputs.
+
+import { join } from 'node:path';
+import { createJobContext, CounterSet } from './context.ts';
+import { isMapReduce, type Stage } from './job.ts';
+import type { Key } from './keys.ts';
+import { loadSideInputs } from './side-inputs.ts';
+import { jobParams, REJECTS_OUTPUT, resolveInput } from './stage.ts';
+import { openTaskOutputs } from './task-outputs.ts';
+import { atPosition, type TaskExecution, type TaskResult } from './task-runner.ts';
+import { ShuffleCollector } from './shuffle/collector.ts';
+import { getInputReader } from '../io/registry.ts';
+
+const PROGRESS_EVERY = 10_000;
+
+export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
+  const { env, job, run, task, signal } = exec;
+  const stage: Stage = job.stages[task.stage]!;
+  const def = stage.def;
+  const counters = new CounterSet();
+  const ctx = createJobContext({
+    params: jobParams(job, run),
+    job: job.name,
+    runId: run.runId,
+    stage: stage.name,
+    task: { id: task.taskId, phase: 'map', index: task.index, attempt: task.attempt },
+    runStartedAt: new Date(run.createdAt),
+    logger: env.logger,
+    counters,
+    mapCounters: {},
+    side: await loadSideInputs(env, job, run, task.stage),
+  });
+  const spec = resolveInput(job, stage, run);
+  const reader = getInputReader(spec.type);
+  const io = { files: env.files, entities: env.entities, blobs: env.blobs, logger: env.logger };
+
+  const mapReduce = isMapReduce(def);
+  // A map-reduce stage's map writes no records, but rejected input still needs somewhere to go.
+  const outputs = openTaskOutputs(exec, mapReduce ? [REJECTS_OUTPUT] : undefined);
+  const collector = mapReduce
+    ? new ShuffleCollector({
+        partitions: run.options.partitions,
+        memoryBudgetBytes: def.memoryBudgetBytes ?? run.options.memoryBudgetBytes,
+        scratchDir: join(env.scratchDir, run.runId, `${task.taskId}-a${task.attempt}`),
+        ...(def.combine ? { combine: (key: Key, values: unknown[]) => def.combine!(key, values, ctx) } : {}),
+      })
+    : undefined;
+  const emit = collector ? (key: Key, value: unknown) => collector.emit(key, value) : outputs.emit;
+  const map = def.map as (record: unknown, emit: unknown, c: typeof ctx) => unknown;
+
+  let records = 0;
+  try {
+    for await (const record of reader.read(spec, task.split, io)) {
+      if (signal.aborted) throw signal.reason;
+      if (record.bad) {
+        if (def.badRecords !== 'skip') throw atPosition(record.bad.error, await record.position());
+        counters.add('bad-records');
+        outputs.emit({ position: await record.position(), error: record.bad.error.message, raw: record.bad.raw }, REJECTS_OUTPUT);
+        continue;
+      }
+      records++;
+      try {
+        const pending = map(record.value, emit, ctx);
+        if (pending instanceof Promise) await pending;
+      } catch (err) {
+        throw atPosition(err, await record.position());
+      }
+      if (collector?.overBudget) await collector.spill();
+      else await outputs.settle();
+      if (records % PROGRESS_EVERY === 0) env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
+    }
+    env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
+    counters.add('map-records', records);
+
+    if (!collector) return { output: { parts: await outputs.close() }, counters: counters.snapshot() };
+
+    const name = `tmp/${run.runId}/${stage.name}/map/${task.taskId}/a${task.attempt}`;
+    await env.blobs.put(name, collector.finish(), { createOnly: true });
+    counters.add('map-emits', collector.recordsIn);
+    counters.add('map-spills', collector.spills);
+    return {
+      output: { shuffleObject: name, partitions: collector.index, spills: collector.spills, parts: await outputs.close() },
+      counters: counters.snapshot(),
+    };
+  } catch (err) {
+    await outputs.abort();
+    throw err;
+  } finally {
+    await collector?.dispose();
+  }
+}

@@ -1,0 +1,123 @@
+// Runs one map or reduce task message under the commit protocol: claim an attempt, work with a
+// renewed lease, write only attempt-scoped objects, commit in one transaction, then check the phase
+// barrier. Every duplicate, late or stale delivery ends in a no-op, never in a second output.
+
+import { checkBarrier } from './barrier.ts';
+import type { EngineEnv } from './env.ts';
+import { TransientError, isPermanent, toErrorInfo } from './errors.ts';
+import type { Job } from './job.ts';
+import { executeMap } from './map-task.ts';
+import type { TaskMessage } from './messages.ts';
+import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { executeReduce } from './reduce-task.ts';
+import { claimTask, commitTask, failRun, failTask, renewLease } from './task-state.ts';
+
+export interface TaskResult {
+  output: TaskOutput;
+  counters: Counters;
+}
+
+export interface TaskExecution {
+  env: EngineEnv;
+  job: Job;
+  run: RunRecord;
+  task: TaskRecord;
+  signal: AbortSignal;
+}
+
+const POSITION = Symbol.for('cloudreduce.position');
+
+/** Marks an error with the input position it happened at ("data/a.txt:120"). */
+export function atPosition(err: unknown, position: string): unknown {
+  if (typeof err === 'object' && err !== null && !(POSITION in err)) {
+    Object.defineProperty(err, POSITION, { value: position, enumerable: false });
+  }
+  return err;
+}
+
+function positionOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? ((err as Record<symbol, string>)[POSITION] ?? undefined) : undefined;
+}
+
+export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): Promise<void> {
+  const { runId, taskId } = message;
+  const log = env.logger.child({ runId, taskId });
+  const run = await env.state.getRun(runId);
+  if (!run) {
+    log.warn('task message for an unknown run; dropping it');
+    return;
+  }
+  if (run.status !== 'RUNNING') return; // finished, failed or aborted: late deliveries are no-ops
+  const job = env.jobs.get(run.job);
+  const claimed = await env.state.updateTask(runId, taskId, claimTask({ owner: env.workerId, now: env.now(), leaseMillis: env.leaseMillis }));
+  if (!claimed) {
+    log.warn('task message for an unknown task; dropping it');
+    return;
+  }
+  const task = claimed.record;
+  if (!claimed.changed) {
+    // Done already (a duplicate) or held by a live lease elsewhere. A duplicate of a DONE task also
+    // re-runs the barrier, which repairs a crash between commit and phase flip.
+    if (task.state === 'DONE') await checkBarrier(env, job, runId, task.stage, task.phase);
+    return;
+  }
+
+  const abort = new AbortController();
+  const renewEvery = Math.max(50, Math.floor(env.leaseMillis / 3));
+  const renewer = setInterval(() => {
+    void keepLease(env, task, abort).catch((err: unknown) => log.warn('lease renewal failed', { error: String(err) }));
+  }, renewEvery);
+  let result: TaskResult;
+  try {
+    const exec: TaskExecution = { env: { ...env, logger: log }, job, run, task, signal: abort.signal };
+    result = task.phase === 'map' ? await executeMap(exec) : await executeReduce(exec);
+  } catch (err) {
+    clearInterval(renewer);
+    await recordFailure(env, run, task, err);
+    return;
+  } finally {
+    clearInterval(renewer);
+  }
+
+  const committed = await env.state.updateTask(runId, taskId, commitTask(task.attempt, result.output, result.counters, env.now()));
+  if (!committed?.changed) {
+    log.info('another attempt committed first; discarding this attempt', { attempt: task.attempt });
+    await discard(env, result.output);
+    return;
+  }
+  await checkBarrier(env, job, runId, task.stage, task.phase);
+}
+
+async function keepLease(env: EngineEnv, task: TaskRecord, abort: AbortController): Promise<void> {
+  const now = env.now();
+  const renewed = await env.state.updateTask(task.runId, task.taskId, renewLease(task.attempt, env.workerId, now + env.leaseMillis, now));
+  const run = await env.state.getRun(task.runId);
+  if (!renewed?.changed || run?.status !== 'RUNNING') abort.abort(new TransientError('task lease lost or run no longer running'));
+}
+
+async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, err: unknown): Promise<void> {
+  const log = env.logger.child({ runId: run.runId, taskId: task.taskId, attempt: task.attempt });
+  const info = toErrorInfo(err, positionOf(err));
+  const current = await env.state.getRun(run.runId);
+  if (current?.status !== 'RUNNING') {
+    // Aborted or failed elsewhere: this attempt just stops.
+    await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, true, env.now()));
+    return;
+  }
+  const final = isPermanent(err) || task.attempt >= run.options.maxAttempts;
+  const updated = await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, final, env.now()));
+  if (!updated?.changed) return; // lost the lease meanwhile; someone else owns the task now
+  if (final) {
+    log.error(`task failed: ${info.message}`, { error: info, attempts: task.attempt });
+    await env.state.updateRun(run.runId, failRun({ ...info, taskId: task.taskId }, env.now()));
+    return;
+  }
+  log.warn(`attempt ${task.attempt} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, { position: info.position });
+  // Throwing makes the transport redeliver the message after its backoff.
+  throw new TransientError(`task ${task.taskId} attempt ${task.attempt} failed: ${info.message}`, { cause: err });
+}
+
+async function discard(env: EngineEnv, output: TaskOutput): Promise<void> {
+  const names = [output.shuffleObject, ...Object.values(output.parts ?? {}).flat().map((p) => p.name)];
+  for (const name of names) if (name) await env.blobs.delete(name).catch(() => undefined);
+}

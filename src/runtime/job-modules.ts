@@ -1,0 +1,54 @@
+// Finding jobs: the built-in ones (jobs/), plus user modules named with --jobs, the
+// CLOUDREDUCE_JOBS environment variable (comma-separated) or "cloudreduce": {"jobs": [...]} in the
+// working directory's package.json. A module's exported jobs (default or named) are registered.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../core/errors.ts';
+import type { Job } from '../core/job.ts';
+import { JobRegistry } from '../core/registry.ts';
+
+const BUILT_INS = new URL('../../jobs/index.ts', import.meta.url).href;
+
+export function isJob(value: unknown): value is Job {
+  const v = value as Partial<Job> | null;
+  return typeof v === 'object' && v !== null && typeof v.name === 'string' && Array.isArray(v.stages) && typeof v.params === 'object';
+}
+
+/** Module specifiers (file URLs) of the user's job modules, from flags, env and package.json. */
+export function userJobModules(flags: readonly string[], env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const specs = [...flags, ...(env.CLOUDREDUCE_JOBS ? env.CLOUDREDUCE_JOBS.split(',') : [])];
+  const pkgPath = resolve(cwd, 'package.json');
+  if (existsSync(pkgPath)) {
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { cloudreduce?: { jobs?: unknown } };
+    const listed = pkg.cloudreduce?.jobs;
+    if (Array.isArray(listed)) specs.push(...listed.filter((s): s is string => typeof s === 'string'));
+  }
+  return specs.map((s) => s.trim()).filter(Boolean).map((s) => toModuleUrl(s, cwd));
+}
+
+export function toModuleUrl(spec: string, cwd: string): string {
+  if (spec.startsWith('file:')) return spec;
+  const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  if (!existsSync(path)) throw new ConfigError(`Job module ${spec} not found (looked for ${path}). Check the path given to --jobs.`);
+  return pathToFileURL(path).href;
+}
+
+export async function loadJobs(userModules: readonly string[] = []): Promise<JobRegistry> {
+  const registry = new JobRegistry();
+  for (const module of [BUILT_INS, ...userModules]) {
+    let exports: Record<string, unknown>;
+    try {
+      exports = (await import(module)) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`Could not load job module ${module}: ${(err as Error).message}`, { cause: err });
+    }
+    const jobs = Object.values(exports).filter(isJob);
+    if (jobs.length === 0 && module !== BUILT_INS) {
+      throw new ConfigError(`Job module ${module} exports no job. Export the result of defineJob(...), e.g. \`export default defineJob({...})\`.`);
+    }
+    for (const job of jobs) registry.register(job, module);
+  }
+  return registry;
+}

@@ -1,0 +1,122 @@
+// The embedded runtime: the same core handlers as the cloud functions, wired to local adapters, an
+// in-process at-least-once bus and a pool of worker threads for map and reduce tasks. A sweeper
+// timer re-publishes lost work, so a run either finishes or fails with a reason; it never hangs.
+
+import { DEFAULTS } from '../core/defaults.ts';
+import { dispatch } from '../core/dispatch.ts';
+import type { EngineEnv } from '../core/env.ts';
+import { toErrorInfo } from '../core/errors.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
+import { parseTaskMessage, type JobMessage } from '../core/messages.ts';
+import type { RunRecord } from '../core/records.ts';
+import type { JobRegistry } from '../core/registry.ts';
+import { newRunId } from '../core/split.ts';
+import { sweepRun } from '../core/sweeper.ts';
+import { failRun } from '../core/task-state.ts';
+import { handleTaskMessage } from '../core/task-runner.ts';
+import { LocalMessageBus, type FaultPlan } from '../adapters/local/local-message-bus.ts';
+import type { IncomingMessage, Topic } from '../ports/message-bus.ts';
+import { openLocalAdapters, type LocalAdapters } from './local-adapters.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  jobs: JobRegistry;
+  /** Modules the workers import to see the same jobs (user job modules; built-ins always load). */
+  userModules?: string[];
+  /** Worker threads for tasks; 0 runs tasks on the main thread (tests, debugging). */
+  workers?: number;
+  cwd?: string;
+  logger?: Logger;
+  faults?: FaultPlan;
+  leaseMillis?: number;
+  sweepEveryMillis?: number;
+  onProgress?: (p: { runId: string; taskId: string; records: number }) => void;
+}
+
+export class LocalRuntime {
+  readonly env: EngineEnv;
+  readonly adapters: LocalAdapters;
+  readonly bus: LocalMessageBus;
+  readonly #pool: WorkerPool | undefined;
+  readonly #sweepEveryMillis: number;
+
+  constructor(options: LocalRuntimeOptions) {
+    const logger = options.logger ?? silentLogger;
+    const cwd = options.cwd ?? process.cwd();
+    const leaseMillis = options.leaseMillis ?? DEFAULTS.leaseMillis;
+    this.adapters = openLocalAdapters(options.dataDir, cwd);
+    this.bus = new LocalMessageBus({ logger, ...(options.faults ? { faults: options.faults } : {}) });
+    this.env = {
+      ...this.adapters,
+      bus: this.bus,
+      jobs: options.jobs,
+      logger,
+      workerId: `local-${process.pid}-main`,
+      leaseMillis,
+      now: Date.now,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
+    this.#sweepEveryMillis = options.sweepEveryMillis ?? Math.min(5_000, leaseMillis);
+    const workers = options.workers ?? DEFAULTS.workers;
+    this.#pool =
+      workers > 0
+        ? new WorkerPool({
+            size: workers,
+            init: { dataDir: this.adapters.dataDir, cwd, userModules: options.userModules ?? [], leaseMillis },
+            bus: this.bus,
+            state: this.adapters.state,
+            logger,
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          })
+        : undefined;
+    const handle = (topic: Topic) => async (message: IncomingMessage) => {
+      if ((topic === 'map' || topic === 'reduce') && this.#pool) await this.#pool.run(parseTaskMessage(message.data));
+      else if (topic === 'map' || topic === 'reduce') await handleTaskMessage(this.env, parseTaskMessage(message.data));
+      else await dispatch(this.env, topic, message);
+    };
+    for (const topic of ['jobs', 'map', 'reduce', 'finalize'] as const) this.bus.subscribe(topic, handle(topic));
+    // A message the bus gave up on must not leave its run RUNNING forever.
+    this.bus.onDeadLetter((topic, message, error) => {
+      const runId = (message.data as { runId?: unknown } | null)?.runId;
+      if (typeof runId !== 'string') return;
+      void this.adapters.state.updateRun(
+        runId,
+        failRun({ ...error, message: `${topic} message dead-lettered after repeated failures: ${error.message}` }, Date.now()),
+      );
+    });
+  }
+
+  /** Starts a run and returns its id; the run proceeds in the background. */
+  async submit(message: JobMessage): Promise<string> {
+    const runId = message.runId ?? newRunId(message.job, Date.now());
+    await this.bus.publish('jobs', [{ data: { ...message, runId } }]);
+    return runId;
+  }
+
+  /** Continues a run after its process died: releases its leases and re-publishes its work. */
+  async resume(runId: string): Promise<void> {
+    await sweepRun(this.env, runId, { releaseRunning: true });
+  }
+
+  /** Waits until the run leaves RUNNING, sweeping on a timer; `onTick` sees the run each time. */
+  async wait(runId: string, onTick?: (run: RunRecord | undefined) => void | Promise<void>, tickMillis = 250): Promise<RunRecord> {
+    let lastSweep = Date.now();
+    for (;;) {
+      const run = await this.adapters.state.getRun(runId);
+      await onTick?.(run);
+      if (run && run.status !== 'RUNNING') return run;
+      if (Date.now() - lastSweep >= this.#sweepEveryMillis) {
+        lastSweep = Date.now();
+        await sweepRun(this.env, runId).catch((err: unknown) => this.env.logger.warn('sweep failed', { error: toErrorInfo(err) }));
+      }
+      await new Promise((r) => setTimeout(r, tickMillis));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.bus.close();
+    await this.#pool?.close();
+    await this.adapters.close();
+  }
+}

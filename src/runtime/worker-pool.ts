@@ -1,0 +1,128 @@
+// A fixed pool of task workers (default: one per core). Tasks queue until a worker is free. A
+// worker that dies mid-task is replaced, its task is released (its lease would otherwise hold the
+// task until it expired) and the delivery fails, so the bus redelivers it.
+
+import { Worker } from 'node:worker_threads';
+import { fromErrorInfo, toErrorInfo } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { TaskMessage } from '../core/messages.ts';
+import { releaseTask } from '../core/task-state.ts';
+import type { MessageBus } from '../ports/message-bus.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
+
+const WORKER_URL = new URL(`./task-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+interface Job {
+  id: number;
+  message: TaskMessage;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  job?: Job;
+}
+
+export interface WorkerPoolOptions {
+  size: number;
+  init: Omit<WorkerInit, 'workerId'>;
+  bus: MessageBus;
+  state: StateStore;
+  logger: Logger;
+  onProgress?: (p: { runId: string; taskId: string; records: number }) => void;
+}
+
+export class WorkerPool {
+  readonly #options: WorkerPoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #nextId = 0;
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#options = options;
+    for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn(i));
+  }
+
+  run(message: TaskMessage): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, message, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.reject(new Error('worker pool closed'));
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+
+  #spawn(index: number): Slot {
+    const init: WorkerInit = { ...this.#options.init, workerId: `local-${process.pid}-w${index}-${Date.now().toString(36)}` };
+    const worker = new Worker(WORKER_URL, { workerData: init });
+    let markReady!: () => void;
+    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
+    worker.on('message', (m: FromWorker) => this.#onMessage(slot, m, markReady));
+    worker.on('error', (err) => this.#onExit(index, slot, err));
+    worker.on('exit', (code) => this.#onExit(index, slot, new Error(`task worker exited with code ${code}`)));
+    return slot;
+  }
+
+  #onMessage(slot: Slot, m: FromWorker, markReady: () => void): void {
+    const { logger, bus } = this.#options;
+    switch (m.type) {
+      case 'ready':
+        markReady();
+        this.#pump();
+        return;
+      case 'log':
+        logger[m.severity === 'WARNING' ? 'warn' : (m.severity.toLowerCase() as 'debug' | 'info' | 'error')](m.message, m.fields);
+        return;
+      case 'progress':
+        this.#options.onProgress?.(m);
+        return;
+      case 'publish':
+        bus.publish(m.topic, m.messages).then(
+          (ids) => slot.worker.postMessage({ type: 'published', id: m.id, ids } satisfies ToWorker),
+          (err: unknown) => slot.worker.postMessage({ type: 'published', id: m.id, error: toErrorInfo(err) } satisfies ToWorker),
+        );
+        return;
+      case 'done': {
+        const job = slot.job;
+        slot.job = undefined;
+        if (job && m.error) job.reject(fromErrorInfo(m.error));
+        else job?.resolve();
+        this.#pump();
+      }
+    }
+  }
+
+  #onExit(index: number, slot: Slot, err: Error): void {
+    if (this.#closed || this.#slots[index] !== slot) return;
+    const job = slot.job;
+    slot.job = undefined;
+    this.#options.logger.error(`task worker ${index} died: ${err.message}`, { taskId: job?.message.taskId });
+    this.#slots[index] = this.#spawn(index);
+    if (!job) return;
+    void this.#options.state
+      .updateTask(job.message.runId, job.message.taskId, releaseTask(Date.now()))
+      .finally(() => job.reject(err));
+  }
+
+  #pump(): void {
+    for (const slot of this.#slots) {
+      if (slot.job || this.#queue.length === 0) continue;
+      void slot.ready.then(() => {
+        if (slot.job || this.#closed) return;
+        const job = this.#queue.shift();
+        if (!job) return;
+        slot.job = job;
+        slot.worker.postMessage({ type: 'task', id: job.id, message: job.message } satisfies ToWorker);
+      });
+    }
+  }
+}

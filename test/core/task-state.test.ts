@@ -1,0 +1,79 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TaskRecord } from '../../src/core/records.ts';
+import { claimTask, commitTask, failTask, releaseTask, renewLease, sumCounters } from '../../src/core/task-state.ts';
+
+const base: TaskRecord = {
+  runId: 'r',
+  taskId: 's0-map-00000',
+  stage: 0,
+  phase: 'map',
+  index: 0,
+  state: 'PENDING',
+  attempt: 0,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+const claim = (now: number, owner = 'w1') => claimTask({ owner, now, leaseMillis: 1000 });
+
+describe('task state machine', () => {
+  test('a PENDING task is claimed as attempt 1 with a lease', () => {
+    const t = claim(5000)(base)!;
+    assert.equal(t.state, 'RUNNING');
+    assert.equal(t.attempt, 1);
+    assert.equal(t.leaseOwner, 'w1');
+    assert.equal(t.leaseExpiresAt, 6000);
+  });
+
+  test('a RUNNING task with a live lease cannot be claimed; an expired one can, as the next attempt', () => {
+    const running = claim(5000)(base)!;
+    assert.equal(claim(5999, 'w2')(running), undefined);
+    const stolen = claim(6000, 'w2')(running)!;
+    assert.equal(stolen.attempt, 2);
+    assert.equal(stolen.leaseOwner, 'w2');
+  });
+
+  test('DONE and FAILED tasks are never claimed again', () => {
+    assert.equal(claim(0)({ ...base, state: 'DONE' }), undefined);
+    assert.equal(claim(0)({ ...base, state: 'FAILED' }), undefined);
+  });
+
+  test('only the attempt that holds the task commits; a late attempt changes nothing', () => {
+    const first = claim(0)(base)!;
+    const second = claim(2000, 'w2')(first)!; // lease of attempt 1 expired
+    assert.equal(commitTask(1, {}, {}, 3000)(second), undefined);
+    const done = commitTask(2, { shuffleObject: 'o' }, { n: 1 }, 3000)(second)!;
+    assert.equal(done.state, 'DONE');
+    assert.equal(done.leaseOwner, undefined);
+    assert.equal(commitTask(2, {}, {}, 4000)(done), undefined, 'a duplicate commit is a no-op');
+  });
+
+  test('a failed attempt goes back to PENDING unless final, and counts failures', () => {
+    const running = claim(0)(base)!;
+    const retry = failTask(1, { name: 'Error', message: 'boom' }, false, 10)(running)!;
+    assert.equal(retry.state, 'PENDING');
+    assert.equal(retry.failures, 1);
+    assert.equal(retry.error?.message, 'boom');
+    const failed = failTask(2, { name: 'Error', message: 'boom' }, true, 20)(claim(10)(retry)!)!;
+    assert.equal(failed.state, 'FAILED');
+    assert.equal(failed.failures, 2);
+  });
+
+  test('lease renewal only extends the current attempt of its owner', () => {
+    const running = claim(0)(base)!;
+    assert.equal(renewLease(1, 'w1', 9000, 100)(running)?.leaseExpiresAt, 9000);
+    assert.equal(renewLease(1, 'w2', 9000, 100)(running), undefined);
+    assert.equal(renewLease(2, 'w1', 9000, 100)(running), undefined);
+  });
+
+  test('release gives a RUNNING task back as PENDING, keeping its attempt count', () => {
+    const released = releaseTask(50)(claim(0)(base)!)!;
+    assert.equal(released.state, 'PENDING');
+    assert.equal(released.attempt, 1);
+    assert.equal(releaseTask(50)(base), undefined);
+  });
+
+  test('counters are summed by name', () => {
+    assert.deepEqual(sumCounters([{ a: 1, b: 2 }, undefined, { a: 3 }]), { a: 4, b: 2 });
+  });
+});
