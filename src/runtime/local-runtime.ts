@@ -7,13 +7,12 @@ import { dispatch } from '../core/dispatch.ts';
 import type { EngineEnv } from '../core/env.ts';
 import { toErrorInfo } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import { parseTaskMessage, type JobMessage } from '../core/messages.ts';
+import type { JobMessage } from '../core/messages.ts';
 import type { RunRecord } from '../core/records.ts';
 import type { JobRegistry } from '../core/registry.ts';
 import { newRunId } from '../core/split.ts';
 import { sweepRun } from '../core/sweeper.ts';
 import { failRun } from '../core/task-state.ts';
-import { handleTaskMessage } from '../core/task-runner.ts';
 import { LocalMessageBus, type FaultPlan } from '../adapters/local/local-message-bus.ts';
 import type { IncomingMessage, Topic } from '../ports/message-bus.ts';
 import { openLocalAdapters, type LocalAdapters } from './local-adapters.ts';
@@ -71,8 +70,7 @@ export class LocalRuntime {
           })
         : undefined;
     const handle = (topic: Topic) => async (message: IncomingMessage) => {
-      if ((topic === 'map' || topic === 'reduce') && this.#pool) await this.#pool.run(parseTaskMessage(message.data));
-      else if (topic === 'map' || topic === 'reduce') await handleTaskMessage(this.env, parseTaskMessage(message.data));
+      if ((topic === 'map' || topic === 'reduce') && this.#pool) await this.#pool.run(topic, message);
       else await dispatch(this.env, topic, message);
     };
     for (const topic of ['jobs', 'map', 'reduce', 'finalize'] as const) this.bus.subscribe(topic, handle(topic));

@@ -7,7 +7,7 @@ import { DEFAULTS } from '../core/defaults.ts';
 import type { EngineEnv } from '../core/env.ts';
 import { fromErrorInfo, toErrorInfo } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
-import { handleTaskMessage } from '../core/task-runner.ts';
+import { dispatch } from '../core/dispatch.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import { loadJobs } from './job-modules.ts';
 import { openLocalAdapters } from './local-adapters.ts';
@@ -50,7 +50,7 @@ port.on('message', (m: ToWorker) => {
     else w?.resolve(m.ids ?? []);
     return;
   }
-  handleTaskMessage(env, m.message).then(
+  dispatch(env, m.topic, m.message).then(
     () => send({ type: 'done', id: m.id }),
     (err: unknown) => send({ type: 'done', id: m.id, error: toErrorInfo(err) }),
   );

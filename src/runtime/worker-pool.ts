@@ -5,9 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import { fromErrorInfo, toErrorInfo } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { TaskMessage } from '../core/messages.ts';
 import { releaseTask } from '../core/task-state.ts';
-import type { MessageBus } from '../ports/message-bus.ts';
+import type { IncomingMessage, MessageBus, Topic } from '../ports/message-bus.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
 
@@ -15,7 +14,8 @@ const WORKER_URL = new URL(`./task-worker${import.meta.url.endsWith('.ts') ? '.t
 
 interface Job {
   id: number;
-  message: TaskMessage;
+  topic: Topic;
+  message: IncomingMessage;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -47,10 +47,11 @@ export class WorkerPool {
     for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn(i));
   }
 
-  run(message: TaskMessage): Promise<void> {
+  /** Runs a map or reduce message on a worker through the shared dispatch policy. */
+  run(topic: Topic, message: IncomingMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, message, resolve, reject });
+      this.#queue.push({ id: this.#nextId++, topic, message, resolve, reject });
       this.#pump();
     });
   }
@@ -105,11 +106,13 @@ export class WorkerPool {
     if (this.#closed || this.#slots[index] !== slot) return;
     const job = slot.job;
     slot.job = undefined;
-    this.#options.logger.error(`task worker ${index} died: ${err.message}`, { taskId: job?.message.taskId });
+    const task = job?.message.data as { runId?: string; taskId?: string } | undefined;
+    this.#options.logger.error(`task worker ${index} died: ${err.message}`, { taskId: task?.taskId });
     this.#slots[index] = this.#spawn(index);
     if (!job) return;
+    if (!task?.runId || !task.taskId) return job.reject(err);
     void this.#options.state
-      .updateTask(job.message.runId, job.message.taskId, releaseTask(Date.now()))
+      .updateTask(task.runId, task.taskId, releaseTask(Date.now()))
       .finally(() => job.reject(err));
   }
 
@@ -121,7 +124,7 @@ export class WorkerPool {
         const job = this.#queue.shift();
         if (!job) return;
         slot.job = job;
-        slot.worker.postMessage({ type: 'task', id: job.id, message: job.message } satisfies ToWorker);
+        slot.worker.postMessage({ type: 'task', id: job.id, topic: job.topic, message: job.message } satisfies ToWorker);
       });
     }
   }

@@ -2,8 +2,7 @@
 
 import type { ErrorInfo } from '../core/errors.ts';
 import type { LogFields, Severity } from '../core/logger.ts';
-import type { TaskMessage } from '../core/messages.ts';
-import type { OutgoingMessage, Topic } from '../ports/message-bus.ts';
+import type { IncomingMessage, OutgoingMessage, Topic } from '../ports/message-bus.ts';
 
 export interface WorkerInit {
   dataDir: string;
@@ -14,7 +13,7 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'task'; id: number; message: TaskMessage }
+  | { type: 'task'; id: number; topic: Topic; message: IncomingMessage }
   | { type: 'published'; id: number; ids?: string[]; error?: ErrorInfo };
 
 export type FromWorker =
