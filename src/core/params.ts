@@ -15,8 +15,8 @@ interface ParamSpecBase<T> {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
-  /** Extra check: return a message when the value is not acceptable. */
-  readonly validate?: (value: T) => string | undefined;
+  /** Extra check: return a message when the value is not acceptable. (A method, so specs stay covariant in T.) */
+  validate?(value: T): string | undefined;
   /** Only for typing; never set. */
   readonly __type?: T;
 }

@@ -3,6 +3,7 @@
 // out, so the barrier of a fast task never sees a stale phase; a crash after the flip leaves PENDING
 // tasks that the sweeper re-publishes.
 
+import { DEFAULTS } from './defaults.ts';
 import type { EngineEnv } from './env.ts';
 import type { Job } from './job.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
@@ -19,7 +20,8 @@ export async function planStage(env: EngineEnv, job: Job, run: RunRecord, stageI
   const log = env.logger.child({ runId: run.runId, stage: stage.name });
   const spec = resolveInput(job, stage, run);
   const reader = getInputReader(spec.type);
-  const shards = stage.def.shards ?? run.options.shards;
+  // The command line or message wins over the job's own default.
+  const shards = run.options.shards ?? stage.def.shards ?? DEFAULTS.shards;
   const splits: Split[] = await reader.split(spec, shards, {
     files: env.files,
     entities: env.entities,

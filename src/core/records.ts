@@ -11,7 +11,8 @@ export type TaskState = 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
 export type Counters = Record<string, number>;
 
 export interface RunOptions {
-  shards: number;
+  /** Map tasks asked for by the message or command line; absent: each stage's own, else the default. */
+  shards?: number;
   partitions: number;
   memoryBudgetBytes: number;
   maxAttempts: number;

@@ -49,7 +49,6 @@ function buildRun(job: Job, m: JobMessage, now: number, meta: JobMessageMeta): R
   const runId = m.runId ?? (meta.messageId ? `${job.name}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100) : newRunId(job.name, now));
   const iso = new Date(now).toISOString();
   const options: RunOptions = {
-    shards: bounded('shards', m.shards ?? DEFAULTS.shards, LIMITS.maxShards),
     partitions: bounded('partitions', m.partitions ?? firstDefined(job, 'partitions') ?? DEFAULTS.partitions, LIMITS.maxPartitions),
     memoryBudgetBytes: m.memoryBudgetBytes ?? firstDefined(job, 'memoryBudgetBytes') ?? DEFAULTS.memoryBudgetBytes,
     maxAttempts: m.maxAttempts ?? job.maxAttempts ?? DEFAULTS.maxAttempts,
@@ -57,6 +56,7 @@ function buildRun(job: Job, m: JobMessage, now: number, meta: JobMessageMeta): R
   if (options.memoryBudgetBytes < LIMITS.minMemoryBudgetBytes) {
     throw new ConfigError(`memoryBudgetBytes ${options.memoryBudgetBytes} is too small; use at least ${LIMITS.minMemoryBudgetBytes}.`);
   }
+  if (m.shards !== undefined) options.shards = bounded('shards', m.shards, LIMITS.maxShards);
   if (m.inputs?.length) options.inputs = m.inputs;
   const run: RunRecord = {
     runId,
@@ -98,7 +98,7 @@ async function reject(env: EngineEnv, data: unknown, m: JobMessage | undefined, 
     runId,
     job,
     params: {},
-    options: { shards: 0, partitions: 0, memoryBudgetBytes: 0, maxAttempts: 0 },
+    options: { partitions: 0, memoryBudgetBytes: 0, maxAttempts: 0 },
     status: 'REJECTED',
     stage: 0,
     phase: 'split',

@@ -1,0 +1,93 @@
+// Building shuffle objects on the map side: straight from one sorted in-memory run, or by merging
+// sorted runs (spills plus what is still in memory) partition by partition.
+
+import type { CombineFn } from './combine.ts';
+import { runCombine } from './combine.ts';
+import { decodeShuffleKey } from './decode-key.ts';
+import type { SortedRun } from './emit-buffer.ts';
+import type { ObjectEncoder } from './encoder.ts';
+import type { ShuffleRecord } from './format.ts';
+import { MergedRecords } from './merged-records.ts';
+import { valueToJson } from './value-json.ts';
+
+/** Values of one key gathered from several runs before the combiner folds them. */
+const MERGE_COMBINE_BATCH = 1000;
+
+/** Encodes one sorted run, yielding chunks as they fill; the last ones carry the footer. */
+export function* encodeSorted(run: SortedRun, encoder: ObjectEncoder): Generator<Buffer> {
+  for (let p = 0; p < run.length; p++) {
+    for (const record of run[p]!) {
+      encoder.add(p, record.key, record.value);
+      if (encoder.readyBytes > 0) yield* encoder.take();
+    }
+  }
+  yield* encoder.end();
+}
+
+/**
+ * Merges sorted sources partition by partition into `encoder`, yielding chunks as they fill. With a
+ * combiner, a key found in several sources is combined again, which is what shrinks a map object
+ * when the same keys were spilled many times.
+ */
+export async function* mergeSorted(
+  encoder: ObjectEncoder,
+  partitions: number,
+  sourcesOf: (partition: number) => AsyncIterable<ShuffleRecord[]>[],
+  combine: CombineFn | undefined,
+): AsyncGenerator<Buffer> {
+  for (let p = 0; p < partitions; p++) {
+    const merged = await MergedRecords.open(sourcesOf(p));
+    try {
+      while (!merged.done) {
+        if (combine) {
+          await addCombined(merged, p, encoder, combine);
+        } else {
+          encoder.add(p, merged.key, merged.value);
+          const moving = merged.next();
+          if (moving) await moving;
+        }
+        if (encoder.readyBytes > 0) yield* encoder.take();
+      }
+    } finally {
+      await merged.close();
+    }
+  }
+  yield* encoder.end();
+}
+
+/** Writes all records of the current key, combined when the key came from more than one source. */
+async function addCombined(
+  merged: MergedRecords,
+  p: number,
+  encoder: ObjectEncoder,
+  combine: CombineFn,
+): Promise<void> {
+  const encoded = merged.key;
+  const first = merged.value;
+  let moving = merged.next();
+  if (moving) await moving;
+  if (merged.done || merged.key !== encoded) {
+    encoder.add(p, encoded, first);
+    return;
+  }
+  const key = decodeShuffleKey(encoded);
+  let values: unknown[] = [JSON.parse(first)];
+  let combineAt = MERGE_COMBINE_BATCH;
+  while (!merged.done && merged.key === encoded) {
+    values.push(JSON.parse(merged.value));
+    moving = merged.next();
+    if (moving) await moving;
+    if (values.length >= combineAt) {
+      values = runCombine(combine, key, values);
+      combineAt = Math.max(MERGE_COMBINE_BATCH, 2 * values.length);
+    }
+  }
+  for (const value of runCombine(combine, key, values)) {
+    encoder.add(p, encoded, valueToJson(key, value, 'returned by combine'));
+  }
+}
+
+/** One in-memory batch as a source for `mergeSorted`. */
+export async function* batchSource(records: ShuffleRecord[]): AsyncGenerator<ShuffleRecord[]> {
+  if (records.length > 0) yield records;
+}

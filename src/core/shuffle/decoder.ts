@@ -1,0 +1,135 @@
+// Streaming decoder for a partition's byte range. Chunks arrive split at arbitrary places (network
+// reads, file reads); each chunk decodes into one batch of records, so consumers loop synchronously
+// over a batch and await once per chunk, not once per record.
+
+import type { ShuffleRecord } from './format.ts';
+
+// Buffer's own per-encoding slice methods: what `toString` calls, minus its argument handling.
+interface FastBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** A varint needs at most this many bytes for any length below 2^49; more means corrupt data. */
+const MAX_VARINT_BYTES = 7;
+const INCOMPLETE = -1;
+const CORRUPT = -2;
+
+/** Where the last `readVarint` stopped; a module variable so the hot loop allocates nothing. */
+let varintEnd = 0;
+
+export class RecordDecoder {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Bytes the pending partial record needs before it can be decoded (a lower bound). */
+  #need = 0;
+  /** Bytes decoded so far, for error messages. */
+  #consumed = 0;
+
+  /** Decodes every whole record now available; a partial record at the end waits for more bytes. */
+  push(chunk: Buffer): ShuffleRecord[] {
+    let buf = chunk as FastBuffer;
+    if (this.#pendingBytes > 0) {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      // Gather until the partial record is complete, so a huge record costs one concat, not many.
+      if (this.#pendingBytes < this.#need) return [];
+      buf = Buffer.concat(this.#pending, this.#pendingBytes) as FastBuffer;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    const out: ShuffleRecord[] = [];
+    const end = buf.length;
+    let p = 0;
+    // On a partial record: `status` says why and `need` how many bytes from `p` it needs at least.
+    let status = 0;
+    let need = 0;
+    while (p < end) {
+      let q = p;
+      let keyLength = buf[q]!;
+      if (keyLength < 0x80) q++;
+      else if ((keyLength = readVarint(buf, q, end)) >= 0) q = varintEnd;
+      else {
+        status = keyLength;
+        need = end - p + 1;
+        break;
+      }
+      const keyStart = q;
+      // Checked as soon as the byte is here: a wrong range start fails fast, not at the end.
+      if (keyStart < end && (keyLength === 0 || buf[keyStart]! < 2 || buf[keyStart]! > 4)) {
+        throw new Error(
+          `Corrupt shuffle data at byte ${this.#consumed + p} of the partition: a record key must start with a key tag (2, 3 or 4); got ${keyLength === 0 ? 'an empty key' : `byte ${buf[keyStart]}`}. The object is damaged or the byte range is wrong.`,
+        );
+      }
+      q += keyLength;
+      if (q >= end) {
+        status = INCOMPLETE;
+        need = q - p + 1;
+        break;
+      }
+      let valueLength = buf[q]!;
+      if (valueLength < 0x80) q++;
+      else if ((valueLength = readVarint(buf, q, end)) >= 0) q = varintEnd;
+      else {
+        status = valueLength;
+        need = end - p + 1;
+        break;
+      }
+      const valueEnd = q + valueLength;
+      if (valueEnd > end) {
+        status = INCOMPLETE;
+        need = valueEnd - p;
+        break;
+      }
+      out.push({ key: buf.latin1Slice(keyStart, keyStart + keyLength), value: buf.utf8Slice(q, valueEnd) });
+      p = valueEnd;
+    }
+    if (status === CORRUPT) {
+      throw new Error(
+        `Corrupt shuffle data at byte ${this.#consumed + p} of the partition: a length varint is longer than ${MAX_VARINT_BYTES} bytes. The object is damaged or the byte range is wrong.`,
+      );
+    }
+    this.#consumed += p;
+    if (p < end) {
+      this.#pending = [buf.subarray(p)];
+      this.#pendingBytes = end - p;
+      this.#need = need;
+    }
+    return out;
+  }
+
+  /** Call at the end of the stream: leftover bytes mean the range was cut short. */
+  end(): void {
+    if (this.#pendingBytes > 0) {
+      throw new Error(
+        `Truncated shuffle data: the partition ends with ${this.#pendingBytes} bytes that are not a whole record (at byte ${this.#consumed}). The object is damaged or the byte range is too short.`,
+      );
+    }
+  }
+}
+
+/** Decodes a partition's byte range into batches of records, one batch per chunk that completes any. */
+export async function* decodeRecords(source: AsyncIterable<Buffer>): AsyncGenerator<ShuffleRecord[]> {
+  const decoder = new RecordDecoder();
+  for await (const chunk of source) {
+    const batch = decoder.push(chunk);
+    if (batch.length > 0) yield batch;
+  }
+  decoder.end();
+}
+
+function readVarint(buf: Buffer, pos: number, end: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    if (pos + i >= end) return INCOMPLETE;
+    const b = buf[pos + i]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      varintEnd = pos + i + 1;
+      return value;
+    }
+    scale *= 0x80;
+  }
+  return CORRUPT;
+}
