@@ -13,6 +13,7 @@ export class ProgressReporter {
   #lastLine = '';
   #lastPrint = 0;
   #window: { at: number; total: number }[] = [];
+  #phase = '';
 
   constructor(out: NodeJS.WriteStream = process.stderr) {
     this.#out = out;
@@ -34,14 +35,23 @@ export class ProgressReporter {
       const done = await state.countTasks(run.runId, { stage: run.stage, phase, state: 'DONE' });
       tasks = ` ${bar(done, total ?? 0)} ${done}/${total ?? '?'} tasks`;
     }
-    const total = [...this.#records.values()].reduce((a, b) => a + b, 0);
+    // Map tasks report records read, reduce tasks keys reduced: count only the current phase's.
+    const prefix = `s${run.stage}-${phase}-`;
+    let total = 0;
+    for (const [taskId, n] of this.#records) if (taskId.startsWith(prefix)) total += n;
+    if (this.#phase !== prefix) {
+      this.#phase = prefix;
+      this.#window = [];
+    }
     const now = Date.now();
     this.#window.push({ at: now, total });
     this.#window = this.#window.filter((w) => now - w.at <= 3000);
     const first = this.#window[0]!;
     const rate = now > first.at ? ((total - first.total) * 1000) / (now - first.at) : 0;
     const stageName = run.stages.length > 1 ? `${stage?.name ?? run.stage} ` : '';
-    const line = `${stageName}${phase.padEnd(8)}${tasks} · ${fmt(total)} records · ${fmt(rate)}/s · ${elapsed(now - this.#started)}`;
+    const unit = phase === 'reduce' ? 'keys' : 'records';
+    const counts = phase === 'map' || phase === 'reduce' ? ` · ${fmt(total)} ${unit} · ${fmt(rate)}/s` : '';
+    const line = `${stageName}${phase.padEnd(8)}${tasks}${counts} · ${elapsed(now - this.#started)}`;
     if (this.#tty) {
       this.#out.write(`\r\x1b[2K${line}`);
     } else if (line.split(' · ')[0] !== this.#lastLine.split(' · ')[0] || now - this.#lastPrint > 5000) {
