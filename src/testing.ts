@@ -10,7 +10,7 @@ import type { JobMessage } from './core/messages.ts';
 import type { RunRecord } from './core/records.ts';
 import { JobRegistry } from './core/registry.ts';
 import type { Entity } from './ports/entity-store.ts';
-import type { FaultPlan } from './adapters/local/local-message-bus.ts';
+import type { DeliveryStats, FaultPlan } from './adapters/local/local-message-bus.ts';
 import { LocalRuntime } from './runtime/local-runtime.ts';
 
 export interface RunJobOptions extends Omit<JobMessage, 'job'> {
@@ -30,6 +30,8 @@ export interface RunJobResult {
   run: RunRecord;
   /** Each output's records: table rows (from the warehouse) or NDJSON file records. */
   outputs: Record<string, Record<string, unknown>[]>;
+  /** What the local bus did (deliveries, injected duplicates and losses). */
+  delivery: DeliveryStats;
 }
 
 export async function runJob(job: Job, options: RunJobOptions = {}): Promise<RunJobResult> {
@@ -53,7 +55,7 @@ export async function runJob(job: Job, options: RunJobOptions = {}): Promise<Run
     }
     const runId = await runtime.submit({ ...message, job: job.name });
     const run = await runtime.wait(runId, undefined, 20);
-    return { run, outputs: await readOutputs(runtime, run) };
+    return { run, outputs: await readOutputs(runtime, run), delivery: { ...runtime.bus.stats } };
   } finally {
     await runtime.close();
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
