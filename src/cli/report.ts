@@ -14,7 +14,7 @@ export function runSummary(run: RunRecord): string {
     for (const [name, n] of Object.entries(counters).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${name.padEnd(24)} ${n}`);
   }
   const outputs = run.stages.flatMap((s) => Object.entries(s.outputs ?? {}).map(([name, o]) => ({ stage: s.name, name, ...o })));
-  const shown = outputs.filter((o) => o.type !== 'parts' || o.name === 'rejects');
+  const shown = outputs.filter((o) => o.type !== 'parts');
   if (shown.length) {
     lines.push('outputs:');
     for (const o of shown) lines.push(`  ${o.name.padEnd(16)} ${String(o.rows).padStart(9)} records → ${o.target}`);

@@ -43,7 +43,8 @@ export function stageOutputs(job: Job, stage: Stage, run: RunRecord): Record<str
   const out: Record<string, OutputSpec> = {};
   for (const [name, spec] of Object.entries(declared)) out[name] = typeof spec === 'function' ? spec(params) : spec;
   if (Object.keys(out).length === 0) out[IMPLICIT_OUTPUT] = { type: 'parts' };
-  if (stage.def.badRecords === 'skip') out[REJECTS_OUTPUT] = { type: 'parts' };
+  // Published like any NDJSON output, so the skipped records outlive the run's intermediates.
+  if (stage.def.badRecords === 'skip') out[REJECTS_OUTPUT] = { type: 'ndjson' };
   return out;
 }
 

@@ -1,0 +1,90 @@
+// A run killed mid-job (a real SIGKILL of the CLI process) and resumed gives the same output as an
+// uninterrupted run, and work committed before the kill is not done again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStateStore } from '../../src/adapters/local/sqlite-state-store.ts';
+import { FIXTURE_JOBS, runCli, startCli } from './run-cli.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function table(dir: string): Promise<unknown> {
+  const q = await runCli(['query', 'SELECT bucket, total FROM slow_counts ORDER BY bucket', '--json'], dir);
+  assert.equal(q.code, 0, q.stderr);
+  return JSON.parse(q.stdout);
+}
+
+test('a run killed with SIGKILL mid-map and resumed equals an uninterrupted run', async () => {
+  const reference = await mkdtemp(join(tmpdir(), 'resume-ref-'));
+  const killed = await mkdtemp(join(tmpdir(), 'resume-kill-'));
+  try {
+    const args = ['run', 'slow-count', '--jobs', FIXTURE_JOBS, '--param', 'count=4000', '--workers', '1'];
+    const ref = await runCli([...args, '--param', 'delayMs=0'], reference);
+    assert.equal(ref.code, 0, ref.stderr + ref.stdout);
+    const expected = await table(reference);
+
+    const child = startCli([...args, '--param', 'delayMs=100', '--run-id', 'killed-run'], killed);
+    const exited = new Promise((r) => child.on('exit', r));
+    const dbPath = join(killed, '.cloudreduce', 'state.db');
+    for (let i = 0; i < 200 && !existsSync(dbPath); i++) await sleep(50);
+    const state = new SqliteStateStore(dbPath);
+    let doneBeforeKill: { taskId: string; finishedAt?: string; attempt: number }[] = [];
+    try {
+      for (let i = 0; i < 600; i++) {
+        await sleep(50);
+        const run = await state.getRun('killed-run').catch(() => undefined);
+        if (!run) continue;
+        assert.equal(run.status, 'RUNNING', 'the run finished before it could be killed; slow it down');
+        doneBeforeKill = await state.listTasks('killed-run', { phase: 'map', state: 'DONE' });
+        if (doneBeforeKill.length >= 2) break;
+      }
+      assert.ok(doneBeforeKill.length >= 2, 'some map tasks committed before the kill');
+      child.kill('SIGKILL');
+      await exited;
+      const after = await state.getRun('killed-run');
+      assert.equal(after?.status, 'RUNNING', 'a killed run stays RUNNING, resumable');
+      const done = await state.countTasks('killed-run', { phase: 'map', state: 'DONE' });
+      assert.ok(done < 8, `the kill came mid-map (${done} of 8 map tasks done)`);
+    } finally {
+      await state.close();
+    }
+
+    const resumed = await runCli(['resume', 'killed-run', '--jobs', FIXTURE_JOBS], killed);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /^DONE slow-count run killed-run/m);
+    assert.deepEqual(await table(killed), expected);
+
+    const check = new SqliteStateStore(join(killed, '.cloudreduce', 'state.db'));
+    try {
+      for (const before of doneBeforeKill) {
+        const now = await check.getTask('killed-run', before.taskId);
+        assert.equal(now?.attempt, before.attempt, `${before.taskId} was not run again`);
+        assert.equal(now?.finishedAt, before.finishedAt);
+      }
+    } finally {
+      await check.close();
+    }
+  } finally {
+    await rm(reference, { recursive: true, force: true });
+    await rm(killed, { recursive: true, force: true });
+  }
+});
+
+test('resume refuses a run that is not RUNNING, and an unknown run, with a clear message', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'resume-bad-'));
+  try {
+    const unknown = await runCli(['resume', 'no-such-run'], dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /No run "no-such-run"/);
+    const done = await runCli(['run', 'slow-count', '--jobs', FIXTURE_JOBS, '--param', 'delayMs=0', '--run-id', 'finished'], dir);
+    assert.equal(done.code, 0, done.stderr);
+    const again = await runCli(['resume', 'finished', '--jobs', FIXTURE_JOBS], dir);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /Run finished is DONE; only a RUNNING run can be resumed/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
