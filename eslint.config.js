@@ -17,7 +17,11 @@ export default tseslint.config(
         'error',
         {
           allowForKnownSafeCalls: [
-            { from: 'package', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'], package: 'node:test' },
+            {
+              from: 'package',
+              name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+              package: 'node:test',
+            },
           ],
         },
       ],
@@ -28,13 +32,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/io/**/*.ts', 'src/ports/**/*.ts', 'src/adapters/local/**/*.ts', 'src/runtime/**/*.ts'],
+    files: [
+      'src/core/**/*.ts',
+      'src/io/**/*.ts',
+      'src/ports/**/*.ts',
+      'src/adapters/local/**/*.ts',
+      'src/runtime/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@google-cloud/*'], message: 'The core talks to Google Cloud only through ports (src/ports); put GCP code in src/adapters/gcp.' },
+            {
+              group: ['@google-cloud/*'],
+              message:
+                'The core talks to Google Cloud only through ports (src/ports); put GCP code in src/adapters/gcp.',
+            },
           ],
         },
       ],
@@ -42,7 +56,14 @@ export default tseslint.config(
   },
   {
     // The CLI, scripts, benchmarks and tests talk to a terminal on purpose.
-    files: ['src/cli/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.js', 'bench/**/*.ts', 'bin/**/*.js', 'test/**/*.ts'],
+    files: [
+      'src/cli/**/*.ts',
+      'scripts/**/*.ts',
+      'scripts/**/*.js',
+      'bench/**/*.ts',
+      'bin/**/*.js',
+      'test/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

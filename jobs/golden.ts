@@ -9,7 +9,8 @@ const data = (i: number) => String(i % 200);
 /** dedupe: map yields (data, ""); reduce writes the key with its values: 200 records of two "". */
 export const dedupe = defineJob({
   name: 'dedupe',
-  description: 'appengine-mapreduce golden test: 200 records stored twice → 200 outputs, each key with its two values.',
+  description:
+    'appengine-mapreduce golden test: 200 records stored twice → 200 outputs, each key with its two values.',
   input: input.integers(400),
   shards: 16,
   map(i: number, emit: (key: string, value: string) => void) {

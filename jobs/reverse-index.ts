@@ -24,16 +24,22 @@ const indexStage = {
 
 export const reverseIndex = defineJob({
   name: 'reverse-index',
-  description: 'For every word of the input files, the sorted list of files it appears in (table reverse_index).',
+  description:
+    'For every word of the input files, the sorted list of files it appears in (table reverse_index).',
   ...indexStage,
   outputs: {
-    reverse_index: output.table('reverse_index', { word: 'STRING', files: { type: 'STRING', mode: 'REPEATED' } }, { mode: 'truncate' }),
+    reverse_index: output.table(
+      'reverse_index',
+      { word: 'STRING', files: { type: 'STRING', mode: 'REPEATED' } },
+      { mode: 'truncate' },
+    ),
   },
 });
 
 export const reverseIndexSpread = defineJob({
   name: 'reverse-index-spread',
-  description: 'Two stages: a reverse index, then how many words appear in exactly k files, with their share of all words.',
+  description:
+    'Two stages: a reverse index, then how many words appear in exactly k files, with their share of all words.',
   stages: [
     { name: 'index', ...indexStage },
     {
@@ -43,14 +49,23 @@ export const reverseIndexSpread = defineJob({
         emit(entry.files.length, 1);
       },
       combine: (_k: number, ones: number[]) => [ones.reduce((a, b) => a + b, 0)],
-      async reduce(files: number, counts: Values<number>, emit: (r: { files: number; words: number; share: number }) => void, ctx) {
+      async reduce(
+        files: number,
+        counts: Values<number>,
+        emit: (r: { files: number; words: number; share: number }) => void,
+        ctx,
+      ) {
         let n = 0;
         for await (const c of counts) n += c;
         // Every map record of this stage is one distinct word: the total for shares.
         emit({ files, words: n, share: n / (ctx.mapCounters['map-records'] ?? n) });
       },
       outputs: {
-        word_spread: output.table('word_spread', { files: 'INT64', words: 'INT64', share: 'FLOAT64' }, { mode: 'truncate' }),
+        word_spread: output.table(
+          'word_spread',
+          { files: 'INT64', words: 'INT64', share: 'FLOAT64' },
+          { mode: 'truncate' },
+        ),
       },
     },
   ],

@@ -21,7 +21,8 @@ export async function sum(values: Values<number>): Promise<number> {
 
 export const wordcount = defineJob({
   name: 'wordcount',
-  description: 'Counts words in text files (maximal runs of ASCII letters and digits, lowercased) into table wordcount.',
+  description:
+    'Counts words in text files (maximal runs of ASCII letters and digits, lowercased) into table wordcount.',
   input: input.text(),
   map(line: { text: string }, emit: (word: string, n: number) => void) {
     for (const word of words(line.text)) emit(word, 1);

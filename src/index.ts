@@ -1,7 +1,16 @@
 // The public API of cloudreduce: what a job module imports.
 
 export { defineJob, fromStage } from './core/job.ts';
-export type { Job, JobContext, Values, KeyValueEmit, RecordEmit, StageRef, MapReduceStage, MapOnlyStage } from './core/job.ts';
+export type {
+  Job,
+  JobContext,
+  Values,
+  KeyValueEmit,
+  RecordEmit,
+  StageRef,
+  MapReduceStage,
+  MapOnlyStage,
+} from './core/job.ts';
 export { param } from './core/params.ts';
 export type { ParamSpec } from './core/params.ts';
 export { ConfigError, NonRetryableError, TransientError, InputError } from './core/errors.ts';

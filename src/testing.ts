@@ -51,7 +51,8 @@ export async function runJob(job: Job, options: RunJobOptions = {}): Promise<Run
   });
   try {
     if (entities?.length) {
-      for (let i = 0; i < entities.length; i += 500) await runtime.adapters.entities.upsert(entities.slice(i, i + 500));
+      for (let i = 0; i < entities.length; i += 500)
+        await runtime.adapters.entities.upsert(entities.slice(i, i + 500));
     }
     const runId = await runtime.submit({ ...message, job: job.name });
     const run = await runtime.wait(runId, undefined, 20);
@@ -72,7 +73,8 @@ async function readOutputs(runtime: LocalRuntime, run: RunRecord): Promise<RunJo
         const records: Record<string, unknown>[] = [];
         for (const file of summary.files) {
           const text = (await runtime.adapters.blobs.get(file)).toString('utf8');
-          for (const line of text.split('\n')) if (line) records.push(JSON.parse(line) as Record<string, unknown>);
+          for (const line of text.split('\n'))
+            if (line) records.push(JSON.parse(line) as Record<string, unknown>);
         }
         outputs[name] = records;
       }

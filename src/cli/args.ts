@@ -28,21 +28,43 @@ export function commonOptions(values: Record<string, unknown>, env: NodeJS.Proce
   };
 }
 
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: readonly string[], options: O) {
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+) {
   try {
-    return parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...argv],
+      options: { ...COMMON_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}. See \`cloudreduce ${command} --help\`.`);
   }
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** "256MiB", "64m", "1048576" → bytes. */
 export function parseBytes(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${flag} "${text}" is not a size; use e.g. 256MiB, 64m or 1048576.`);
+  if (!m || unit === undefined)
+    throw new ConfigError(`${flag} "${text}" is not a size; use e.g. 256MiB, 64m or 1048576.`);
   return Math.round(Number(m[1]) * unit);
 }
 

@@ -53,7 +53,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.err(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See cloudreduce --help.`);
+    io.err(
+      `Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See cloudreduce --help.`,
+    );
     return 2;
   }
   try {

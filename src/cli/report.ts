@@ -6,18 +6,24 @@ import { sumCounters } from '../core/task-state.ts';
 
 export function runSummary(run: RunRecord): string {
   const lines: string[] = [];
-  const took = run.finishedAt ? `${((Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000).toFixed(1)} s` : 'still running';
+  const took = run.finishedAt
+    ? `${((Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000).toFixed(1)} s`
+    : 'still running';
   lines.push(`${run.status} ${run.job} run ${run.runId} (${took})`);
   const counters = sumCounters(run.stages.map((s) => s.counters ?? s.mapCounters));
   if (Object.keys(counters).length) {
     lines.push('counters:');
-    for (const [name, n] of Object.entries(counters).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${name.padEnd(24)} ${n}`);
+    for (const [name, n] of Object.entries(counters).sort(([a], [b]) => a.localeCompare(b)))
+      lines.push(`  ${name.padEnd(24)} ${n}`);
   }
-  const outputs = run.stages.flatMap((s) => Object.entries(s.outputs ?? {}).map(([name, o]) => ({ stage: s.name, name, ...o })));
+  const outputs = run.stages.flatMap((s) =>
+    Object.entries(s.outputs ?? {}).map(([name, o]) => ({ stage: s.name, name, ...o })),
+  );
   const shown = outputs.filter((o) => o.type !== 'parts');
   if (shown.length) {
     lines.push('outputs:');
-    for (const o of shown) lines.push(`  ${o.name.padEnd(16)} ${String(o.rows).padStart(9)} records → ${o.target}`);
+    for (const o of shown)
+      lines.push(`  ${o.name.padEnd(16)} ${String(o.rows).padStart(9)} records → ${o.target}`);
   }
   if (run.error) lines.push(...errorLines(run));
   return lines.join('\n');
@@ -38,8 +44,23 @@ export function errorLines(run: RunRecord): string[] {
 export function table(rows: readonly Record<string, unknown>[], columns?: string[]): string {
   if (rows.length === 0) return '(no rows)';
   const cols = columns ?? Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   const widths = cols.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
-  const line = (vals: string[]) => vals.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.slice(0, 60).padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n');
 }

@@ -28,7 +28,10 @@ export interface CliSession {
 const LEVELS: Severity[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
 
 export function cliLogger(io: CliIo): Logger {
-  const level = (io.env.CLOUDREDUCE_LOG ?? 'warning').toUpperCase().replace('WARN', 'WARNING').replace('WARNINGING', 'WARNING');
+  const level = (io.env.CLOUDREDUCE_LOG ?? 'warning')
+    .toUpperCase()
+    .replace('WARN', 'WARNING')
+    .replace('WARNINGING', 'WARNING');
   const min = (LEVELS.includes(level as Severity) ? level : 'WARNING') as Severity;
   return createLogger((severity, message, fields) => {
     const where = [fields.taskId, fields.position].filter(Boolean).join(' ');
@@ -44,7 +47,8 @@ export async function openCli(common: CommonOptions, io: CliIo, jobArg?: string)
   const userModules = userJobModules(common.jobModules, io.env, io.cwd);
   let direct: string | undefined;
   if (jobArg && looksLikePath(jobArg)) {
-    if (!existsSync(resolve(io.cwd, jobArg))) throw new ConfigError(`Job module ${jobArg} not found in ${io.cwd}.`);
+    if (!existsSync(resolve(io.cwd, jobArg)))
+      throw new ConfigError(`Job module ${jobArg} not found in ${io.cwd}.`);
     direct = toModuleUrl(jobArg, io.cwd);
     userModules.push(direct);
   }

@@ -10,7 +10,13 @@ import type { RunRecord, TaskPhase, TaskRecord } from './records.ts';
 import { taskId } from './records.ts';
 import { sumCounters } from './task-state.ts';
 
-export async function checkBarrier(env: EngineEnv, job: Job, runId: string, stageIndex: number, phase: TaskPhase): Promise<void> {
+export async function checkBarrier(
+  env: EngineEnv,
+  job: Job,
+  runId: string,
+  stageIndex: number,
+  phase: TaskPhase,
+): Promise<void> {
   const run = await env.state.getRun(runId);
   if (!run || run.status !== 'RUNNING' || run.stage !== stageIndex || run.phase !== phase) return;
   const stageState = run.stages[stageIndex]!;
@@ -51,10 +57,19 @@ async function startReduce(env: EngineEnv, run: RunRecord, stageIndex: number): 
   await publishTasks(env, run.runId, reduceTasks);
 }
 
-async function startFinalize(env: EngineEnv, run: RunRecord, stageIndex: number, from: TaskPhase): Promise<void> {
+async function startFinalize(
+  env: EngineEnv,
+  run: RunRecord,
+  stageIndex: number,
+  from: TaskPhase,
+): Promise<void> {
   const iso = new Date(env.now()).toISOString();
   const mapCounters =
-    from === 'map' ? sumCounters((await env.state.listTasks(run.runId, { stage: stageIndex, phase: 'map' })).map((t) => t.counters)) : undefined;
+    from === 'map'
+      ? sumCounters(
+          (await env.state.listTasks(run.runId, { stage: stageIndex, phase: 'map' })).map((t) => t.counters),
+        )
+      : undefined;
   const flipped = await env.state.updateRun(run.runId, (r) => {
     if (r.status !== 'RUNNING' || r.stage !== stageIndex || r.phase !== from) return undefined;
     if (!mapCounters) return { ...r, phase: 'finalize', updatedAt: iso };

@@ -32,8 +32,14 @@ export async function dispatch(env: EngineEnv, topic: Topic, message: IncomingMe
     if (!isPermanent(err)) throw err;
     const runId = (message.data as { runId?: unknown } | null)?.runId;
     const info = toErrorInfo(err);
-    env.logger.error(`${topic} message failed permanently: ${info.message}`, { topic, messageId: message.id, runId, error: info });
-    if (typeof runId === 'string') await env.state.updateRun(runId, failRun({ ...info, taskId: `${topic}` }, env.now()));
+    env.logger.error(`${topic} message failed permanently: ${info.message}`, {
+      topic,
+      messageId: message.id,
+      runId,
+      error: info,
+    });
+    if (typeof runId === 'string')
+      await env.state.updateRun(runId, failRun({ ...info, taskId: `${topic}` }, env.now()));
     return 'ack-failed';
   }
 }

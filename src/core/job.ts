@@ -116,9 +116,13 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export function defineJob<S extends ParamSchema, I, K extends Key, V, O>(
   def: JobMeta<S> & MapReduceStage<ParamValues<S>, I, K, V, O>,
 ): Job;
-export function defineJob<S extends ParamSchema, I, O>(def: JobMeta<S> & MapOnlyStage<ParamValues<S>, I, O>): Job;
+export function defineJob<S extends ParamSchema, I, O>(
+  def: JobMeta<S> & MapOnlyStage<ParamValues<S>, I, O>,
+): Job;
 /** A multi-stage job: stages run in order; a stage may read an earlier one with `fromStage`. */
-export function defineJob<S extends ParamSchema>(def: JobMeta<S> & { stages: AnyStage<ParamValues<S>>[] }): Job;
+export function defineJob<S extends ParamSchema>(
+  def: JobMeta<S> & { stages: AnyStage<ParamValues<S>>[] },
+): Job;
 export function defineJob(def: JobMeta<ParamSchema> & ({ stages: AnyStage[] } | AnyStage)): Job {
   if (typeof def.name !== 'string' || !NAME.test(def.name)) {
     throw new ConfigError(
@@ -126,21 +130,30 @@ export function defineJob(def: JobMeta<ParamSchema> & ({ stages: AnyStage[] } | 
     );
   }
   const defs: AnyStage[] = 'stages' in def ? def.stages : [def];
-  if (defs.length === 0) throw new ConfigError(`Job "${def.name}" has no stages; give it a map function or a stages list.`);
+  if (defs.length === 0)
+    throw new ConfigError(`Job "${def.name}" has no stages; give it a map function or a stages list.`);
   const seen = new Set<string>();
   const stages = defs.map((s, index) => {
     // A single-stage job's `name` is the job's; its one stage is "main".
     const name = 'stages' in def ? (s.name ?? `stage${index}`) : 'main';
-    if (!NAME.test(name)) throw new ConfigError(`Job "${def.name}": stage name "${name}" is not valid (lowercase letters, digits, dashes).`);
-    if (seen.has(name)) throw new ConfigError(`Job "${def.name}": two stages are named "${name}"; stage names must be unique.`);
+    if (!NAME.test(name))
+      throw new ConfigError(
+        `Job "${def.name}": stage name "${name}" is not valid (lowercase letters, digits, dashes).`,
+      );
+    if (seen.has(name))
+      throw new ConfigError(`Job "${def.name}": two stages are named "${name}"; stage names must be unique.`);
     seen.add(name);
-    if (typeof s.map !== 'function') throw new ConfigError(`Job "${def.name}", stage "${name}": map must be a function.`);
+    if (typeof s.map !== 'function')
+      throw new ConfigError(`Job "${def.name}", stage "${name}": map must be a function.`);
     if (s.combine && !s.reduce) {
-      throw new ConfigError(`Job "${def.name}", stage "${name}": combine needs a reduce; a map-only stage writes its records directly.`);
+      throw new ConfigError(
+        `Job "${def.name}", stage "${name}": combine needs a reduce; a map-only stage writes its records directly.`,
+      );
     }
     if (s.input === undefined) throw new ConfigError(`Job "${def.name}", stage "${name}": input is missing.`);
     for (const ref of Object.values(s.sideInputs ?? {})) checkStageRef(def.name, name, ref, seen);
-    if (typeof s.input === 'object' && s.input.type === 'stage') checkStageRef(def.name, name, s.input as StageRef, seen);
+    if (typeof s.input === 'object' && s.input.type === 'stage')
+      checkStageRef(def.name, name, s.input as StageRef, seen);
     return { name, index, def: s };
   });
   return {
@@ -165,6 +178,8 @@ export function fromStage(stage: string, output?: string): StageRef {
   return output === undefined ? { type: 'stage', stage } : { type: 'stage', stage, output };
 }
 
-export function isMapReduce(stage: AnyStage): stage is MapReduceStage<unknown, unknown, Key, unknown, unknown> {
+export function isMapReduce(
+  stage: AnyStage,
+): stage is MapReduceStage<unknown, unknown, Key, unknown, unknown> {
   return typeof stage.reduce === 'function';
 }

@@ -71,7 +71,8 @@ function encodeInto(key: Key, out: number[]): void {
 export function decodeKey(encoded: EncodedKey): Key {
   const state = { pos: 0 };
   const key = decodeFrom(encoded, state);
-  if (state.pos !== encoded.length) throw new Error(`Corrupt key encoding: ${encoded.length - state.pos} trailing bytes`);
+  if (state.pos !== encoded.length)
+    throw new Error(`Corrupt key encoding: ${encoded.length - state.pos} trailing bytes`);
   return key;
 }
 

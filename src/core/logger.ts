@@ -35,8 +35,14 @@ export function createLogger(sink: LogSink, minSeverity: Severity = 'INFO', labe
 export const silentLogger: Logger = createLogger(() => {}, 'ERROR');
 
 /** Collects entries in memory; for tests that assert on what was logged. */
-export function memoryLogger(): { logger: Logger; entries: { severity: Severity; message: string; fields: LogFields }[] } {
+export function memoryLogger(): {
+  logger: Logger;
+  entries: { severity: Severity; message: string; fields: LogFields }[];
+} {
   const entries: { severity: Severity; message: string; fields: LogFields }[] = [];
-  const logger = createLogger((severity, message, fields) => entries.push({ severity, message, fields }), 'DEBUG');
+  const logger = createLogger(
+    (severity, message, fields) => entries.push({ severity, message, fields }),
+    'DEBUG',
+  );
   return { logger, entries };
 }

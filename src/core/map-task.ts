@@ -56,7 +56,10 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
       if (record.bad) {
         if (def.badRecords !== 'skip') throw atPosition(record.bad.error, await record.position());
         counters.add('bad-records');
-        outputs.emit({ position: await record.position(), error: record.bad.error.message, raw: record.bad.raw }, REJECTS_OUTPUT);
+        outputs.emit(
+          { position: await record.position(), error: record.bad.error.message, raw: record.bad.raw },
+          REJECTS_OUTPUT,
+        );
         continue;
       }
       records++;
@@ -68,7 +71,8 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
       }
       if (collector?.overBudget) await collector.spill();
       else await outputs.settle();
-      if (records % PROGRESS_EVERY === 0) env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
+      if (records % PROGRESS_EVERY === 0)
+        env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
     }
     env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
     counters.add('map-records', records);
@@ -80,7 +84,12 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
     counters.add('map-emits', collector.recordsIn);
     counters.add('map-spills', collector.spills);
     return {
-      output: { shuffleObject: name, partitions: collector.index, spills: collector.spills, parts: await outputs.close() },
+      output: {
+        shuffleObject: name,
+        partitions: collector.index,
+        spills: collector.spills,
+        parts: await outputs.close(),
+      },
       counters: counters.snapshot(),
     };
   } catch (err) {

@@ -39,7 +39,9 @@ export function parseJobMessage(data: unknown): JobMessage {
     try {
       data = JSON.parse(data);
     } catch (err) {
-      throw new ConfigError(`Job message is not JSON (${(err as Error).message}). Send e.g. {"job":"wordcount","params":{}}.`);
+      throw new ConfigError(
+        `Job message is not JSON (${(err as Error).message}). Send e.g. {"job":"wordcount","params":{}}.`,
+      );
     }
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -47,10 +49,24 @@ export function parseJobMessage(data: unknown): JobMessage {
   }
   const m = data as Record<string, unknown>;
   const problems: string[] = [];
-  const allowed = ['job', 'params', 'runId', 'shards', 'partitions', 'memoryBudgetBytes', 'maxAttempts', 'inputs', 'origin'];
-  for (const key of Object.keys(m)) if (!allowed.includes(key)) problems.push(`unknown field "${key}" (allowed: ${allowed.join(', ')})`);
+  const allowed = [
+    'job',
+    'params',
+    'runId',
+    'shards',
+    'partitions',
+    'memoryBudgetBytes',
+    'maxAttempts',
+    'inputs',
+    'origin',
+  ];
+  for (const key of Object.keys(m))
+    if (!allowed.includes(key)) problems.push(`unknown field "${key}" (allowed: ${allowed.join(', ')})`);
   if (typeof m.job !== 'string' || m.job === '') problems.push('"job" must be a job name');
-  if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
+  if (
+    m.params !== undefined &&
+    (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))
+  ) {
     problems.push('"params" must be an object of name → value');
   }
   if (m.runId !== undefined && (typeof m.runId !== 'string' || !validRunId(m.runId))) {
@@ -58,7 +74,8 @@ export function parseJobMessage(data: unknown): JobMessage {
   }
   for (const field of ['shards', 'partitions', 'memoryBudgetBytes', 'maxAttempts'] as const) {
     const v = m[field];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) problems.push(`"${field}" must be a positive integer`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1))
+      problems.push(`"${field}" must be a positive integer`);
   }
   if (m.inputs !== undefined && (!Array.isArray(m.inputs) || m.inputs.some((p) => typeof p !== 'string'))) {
     problems.push('"inputs" must be a list of paths or globs');
@@ -71,7 +88,9 @@ export function parseJobMessage(data: unknown): JobMessage {
 export function parseTaskMessage(data: unknown): TaskMessage {
   const m = data as Partial<TaskMessage> | null;
   if (!m || typeof m.runId !== 'string' || typeof m.taskId !== 'string') {
-    throw new ConfigError(`Invalid task message ${JSON.stringify(data)?.slice(0, 200)}: expected {"runId","taskId"}.`);
+    throw new ConfigError(
+      `Invalid task message ${JSON.stringify(data)?.slice(0, 200)}: expected {"runId","taskId"}.`,
+    );
   }
   return { runId: m.runId, taskId: m.taskId };
 }
@@ -79,7 +98,9 @@ export function parseTaskMessage(data: unknown): TaskMessage {
 export function parseFinalizeMessage(data: unknown): FinalizeMessage {
   const m = data as Partial<FinalizeMessage> | null;
   if (!m || typeof m.runId !== 'string' || typeof m.stage !== 'number') {
-    throw new ConfigError(`Invalid finalize message ${JSON.stringify(data)?.slice(0, 200)}: expected {"runId","stage"}.`);
+    throw new ConfigError(
+      `Invalid finalize message ${JSON.stringify(data)?.slice(0, 200)}: expected {"runId","stage"}.`,
+    );
   }
   return { runId: m.runId, stage: m.stage };
 }

@@ -23,7 +23,9 @@ interface ParamSpecBase<T> {
 
 export type ParamSpec<T = unknown> = ParamSpecBase<T>;
 export type ParamSchema = Record<string, ParamSpec>;
-export type ParamValues<S extends ParamSchema> = { [K in keyof S]: S[K] extends ParamSpec<infer T> ? T : never };
+export type ParamValues<S extends ParamSchema> = {
+  [K in keyof S]: S[K] extends ParamSpec<infer T> ? T : never;
+};
 
 type Opts<T> = Omit<ParamSpecBase<T>, 'type' | '__type' | 'choices'>;
 
@@ -48,7 +50,8 @@ export function parseParamArgs(pairs: readonly string[]): Record<string, string>
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--param "${pair}" is not of the form name=value, e.g. --param days=4`);
+    if (eq <= 0)
+      throw new ConfigError(`--param "${pair}" is not of the form name=value, e.g. --param days=4`);
     out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
@@ -79,7 +82,8 @@ export function resolveParams(
     let value = raw[name];
     if (value === undefined) {
       if (spec.default === 'runStart') value = runStart.toISOString();
-      else if (spec.default !== undefined) value = spec.default instanceof Date ? spec.default.toISOString() : spec.default;
+      else if (spec.default !== undefined)
+        value = spec.default instanceof Date ? spec.default.toISOString() : spec.default;
       else if (spec.required) {
         problems.push(`param "${name}" is required (${describeSpec(spec)})`);
         continue;
@@ -98,7 +102,10 @@ export function resolveParams(
 }
 
 /** Turns stored (JSON-safe) params into the values a job sees: datetimes become Dates. */
-export function materializeParams(schema: ParamSchema, stored: Record<string, unknown>): Record<string, unknown> {
+export function materializeParams(
+  schema: ParamSchema,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...stored };
   for (const [name, spec] of Object.entries(schema)) {
     if (spec.type === 'datetime' && typeof out[name] === 'string') out[name] = new Date(out[name]);
@@ -111,7 +118,10 @@ export function describeSpec(spec: ParamSpec): string {
   if (spec.min !== undefined) parts.push(`>= ${spec.min}`);
   if (spec.max !== undefined) parts.push(`<= ${spec.max}`);
   if (spec.default === 'runStart') parts.push('default: the run start time');
-  else if (spec.default !== undefined) parts.push(`default: ${String(spec.default instanceof Date ? spec.default.toISOString() : spec.default)}`);
+  else if (spec.default !== undefined)
+    parts.push(
+      `default: ${String(spec.default instanceof Date ? spec.default.toISOString() : spec.default)}`,
+    );
   else if (spec.required) parts.push('required');
   return parts.join(', ');
 }
@@ -127,7 +137,8 @@ function convert(name: string, spec: ParamSpec, value: unknown): unknown {
     case 'int':
     case 'number': {
       const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n)) return bad(`must be a number, got ${JSON.stringify(v)}`);
+      if (typeof n !== 'number' || !Number.isFinite(n))
+        return bad(`must be a number, got ${JSON.stringify(v)}`);
       if (spec.type === 'int' && !Number.isInteger(n)) return bad(`must be a whole number, got ${n}`);
       if (spec.min !== undefined && n < spec.min) return bad(`is ${n}, below the minimum ${spec.min}`);
       if (spec.max !== undefined && n > spec.max) return bad(`is ${n}, above the maximum ${spec.max}`);
@@ -141,12 +152,17 @@ function convert(name: string, spec: ParamSpec, value: unknown): unknown {
       break;
     case 'datetime': {
       const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : new Date(NaN);
-      if (Number.isNaN(d.getTime())) return bad(`must be an ISO 8601 datetime like 2026-11-21T10:00:00Z, got ${JSON.stringify(v)}`);
+      if (Number.isNaN(d.getTime()))
+        return bad(`must be an ISO 8601 datetime like 2026-11-21T10:00:00Z, got ${JSON.stringify(v)}`);
       v = d.toISOString();
       break;
     }
     case 'date':
-      if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
+      if (
+        typeof v !== 'string' ||
+        !/^\d{4}-\d{2}-\d{2}$/.test(v) ||
+        Number.isNaN(Date.parse(`${v}T00:00:00Z`))
+      ) {
         return bad(`must be a date like 2026-11-21, got ${JSON.stringify(v)}`);
       }
       break;

@@ -44,7 +44,8 @@ export async function planStage(env: EngineEnv, job: Job, run: RunRecord, stageI
     createdAt: iso,
     updatedAt: iso,
   }));
-  for (let i = 0; i < tasks.length; i += INSERT_BATCH) await env.state.insertTasks(tasks.slice(i, i + INSERT_BATCH));
+  for (let i = 0; i < tasks.length; i += INSERT_BATCH)
+    await env.state.insertTasks(tasks.slice(i, i + INSERT_BATCH));
   // A redelivered job message may re-plan after the input changed: the tasks that exist are the truth.
   const planned = await env.state.countTasks(run.runId, { stage: stageIndex, phase: 'map' });
 
@@ -61,10 +62,20 @@ export async function planStage(env: EngineEnv, job: Job, run: RunRecord, stageI
     await env.bus.publish('finalize', [{ data: { runId: run.runId, stage: stageIndex } }]);
     return;
   }
-  await publishTasks(env, run.runId, tasks.length === planned ? tasks : await env.state.listTasks(run.runId, { stage: stageIndex, phase: 'map' }));
+  await publishTasks(
+    env,
+    run.runId,
+    tasks.length === planned
+      ? tasks
+      : await env.state.listTasks(run.runId, { stage: stageIndex, phase: 'map' }),
+  );
 }
 
-export async function publishTasks(env: EngineEnv, runId: string, tasks: readonly TaskRecord[]): Promise<void> {
+export async function publishTasks(
+  env: EngineEnv,
+  runId: string,
+  tasks: readonly TaskRecord[],
+): Promise<void> {
   for (let i = 0; i < tasks.length; i += PUBLISH_BATCH) {
     const batch = tasks.slice(i, i + PUBLISH_BATCH);
     const topic = batch[0]?.phase === 'reduce' ? 'reduce' : 'map';

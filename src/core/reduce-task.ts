@@ -35,13 +35,18 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   for (const mapTask of mapTasks) {
     const range = mapTask.output?.partitions?.[task.index];
     if (!mapTask.output?.shuffleObject || !range || range.length === 0) continue;
-    sources.push(env.blobs.read(mapTask.output.shuffleObject, { start: range.offset, end: range.offset + range.length }));
+    sources.push(
+      env.blobs.read(mapTask.output.shuffleObject, { start: range.offset, end: range.offset + range.length }),
+    );
   }
 
   const outputs = openTaskOutputs(exec);
   let keys = 0;
   try {
-    const groups = groupPartition(sources, def.combine ? { combine: (key: Key, values: unknown[]) => def.combine!(key, values, ctx) } : {});
+    const groups = groupPartition(
+      sources,
+      def.combine ? { combine: (key: Key, values: unknown[]) => def.combine!(key, values, ctx) } : {},
+    );
     for await (const group of groups) {
       if (signal.aborted) throw signal.reason;
       keys++;

@@ -6,7 +6,12 @@ import type { Job } from './job.ts';
 import type { RunRecord } from './records.ts';
 import { committedParts } from './stage.ts';
 
-export async function loadSideInputs(env: EngineEnv, job: Job, run: RunRecord, stageIndex: number): Promise<Record<string, unknown[]>> {
+export async function loadSideInputs(
+  env: EngineEnv,
+  job: Job,
+  run: RunRecord,
+  stageIndex: number,
+): Promise<Record<string, unknown[]>> {
   const refs = job.stages[stageIndex]!.def.sideInputs ?? {};
   const side: Record<string, unknown[]> = {};
   for (const [name, ref] of Object.entries(refs)) {

@@ -15,7 +15,11 @@ import type { RunOptions, RunRecord } from './records.ts';
 /** A sortable, readable run id: job, UTC time, random suffix. */
 export function newRunId(job: string, now: number): string {
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15).toLowerCase();
-  const safeJob = job.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'job';
+  const safeJob =
+    job
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40) || 'job';
   return `${safeJob}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -24,7 +28,11 @@ export interface JobMessageMeta {
   messageId?: string;
 }
 
-export async function handleJobMessage(env: EngineEnv, data: unknown, meta: JobMessageMeta = {}): Promise<string> {
+export async function handleJobMessage(
+  env: EngineEnv,
+  data: unknown,
+  meta: JobMessageMeta = {},
+): Promise<string> {
   const now = env.now();
   let message: JobMessage | undefined;
   let run: RunRecord;
@@ -41,20 +49,32 @@ export async function handleJobMessage(env: EngineEnv, data: unknown, meta: JobM
   if (current.status === 'RUNNING' && current.phase === 'split') {
     await planStage(env, env.jobs.get(current.job), current, current.stage);
   }
-  if (created) env.logger.info(`run ${run.runId} of job ${run.job} started`, { runId: run.runId, job: run.job });
+  if (created)
+    env.logger.info(`run ${run.runId} of job ${run.job} started`, { runId: run.runId, job: run.job });
   return run.runId;
 }
 
 function buildRun(job: Job, m: JobMessage, now: number, meta: JobMessageMeta): RunRecord {
-  const runId = m.runId ?? (meta.messageId ? `${job.name}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100) : newRunId(job.name, now));
+  const runId =
+    m.runId ??
+    (meta.messageId
+      ? `${job.name}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100)
+      : newRunId(job.name, now));
   const iso = new Date(now).toISOString();
   const options: RunOptions = {
-    partitions: bounded('partitions', m.partitions ?? firstDefined(job, 'partitions') ?? DEFAULTS.partitions, LIMITS.maxPartitions),
-    memoryBudgetBytes: m.memoryBudgetBytes ?? firstDefined(job, 'memoryBudgetBytes') ?? DEFAULTS.memoryBudgetBytes,
+    partitions: bounded(
+      'partitions',
+      m.partitions ?? firstDefined(job, 'partitions') ?? DEFAULTS.partitions,
+      LIMITS.maxPartitions,
+    ),
+    memoryBudgetBytes:
+      m.memoryBudgetBytes ?? firstDefined(job, 'memoryBudgetBytes') ?? DEFAULTS.memoryBudgetBytes,
     maxAttempts: m.maxAttempts ?? job.maxAttempts ?? DEFAULTS.maxAttempts,
   };
   if (options.memoryBudgetBytes < LIMITS.minMemoryBudgetBytes) {
-    throw new ConfigError(`memoryBudgetBytes ${options.memoryBudgetBytes} is too small; use at least ${LIMITS.minMemoryBudgetBytes}.`);
+    throw new ConfigError(
+      `memoryBudgetBytes ${options.memoryBudgetBytes} is too small; use at least ${LIMITS.minMemoryBudgetBytes}.`,
+    );
   }
   if (m.shards !== undefined) options.shards = bounded('shards', m.shards, LIMITS.maxShards);
   if (m.inputs?.length) options.inputs = m.inputs;
@@ -89,10 +109,29 @@ function bounded(name: string, value: number, max: number): number {
   return value;
 }
 
-async function reject(env: EngineEnv, data: unknown, m: JobMessage | undefined, meta: JobMessageMeta, err: ConfigError, now: number): Promise<string> {
-  const job = m?.job ?? (typeof (data as { job?: unknown })?.job === 'string' ? String((data as { job: string }).job) : 'unknown');
-  const safe = job.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'unknown';
-  const runId = m?.runId ?? (meta.messageId ? `rejected-${safe}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100) : newRunId(`rejected-${safe}`, now));
+async function reject(
+  env: EngineEnv,
+  data: unknown,
+  m: JobMessage | undefined,
+  meta: JobMessageMeta,
+  err: ConfigError,
+  now: number,
+): Promise<string> {
+  const job =
+    m?.job ??
+    (typeof (data as { job?: unknown })?.job === 'string'
+      ? String((data as { job: string }).job)
+      : 'unknown');
+  const safe =
+    job
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40) || 'unknown';
+  const runId =
+    m?.runId ??
+    (meta.messageId
+      ? `rejected-${safe}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100)
+      : newRunId(`rejected-${safe}`, now));
   const iso = new Date(now).toISOString();
   await env.state.insertRun({
     runId,

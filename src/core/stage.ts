@@ -27,12 +27,15 @@ export function resolveInput(job: Job, stage: Stage, run: RunRecord): InputSpec 
       ? def(jobParams(job, run), { runId: run.runId, startedAt: new Date(run.createdAt), inputs })
       : def;
   if (!spec || typeof spec.type !== 'string') {
-    throw new ConfigError(`Job "${job.name}", stage "${stage.name}": input must be an input spec such as input.text().`);
+    throw new ConfigError(
+      `Job "${job.name}", stage "${stage.name}": input must be an input spec such as input.text().`,
+    );
   }
   // `--input` fills a file input that names no paths; anywhere else it is a mistake worth saying.
   if (FILE_INPUTS.has(spec.type)) {
     const paths = (spec as { paths?: string[] }).paths;
-    if ((paths === undefined || paths.length === 0) && inputs.length > 0) return { ...spec, paths: inputs } as InputSpec;
+    if ((paths === undefined || paths.length === 0) && inputs.length > 0)
+      return { ...spec, paths: inputs } as InputSpec;
   }
   return spec;
 }
@@ -41,7 +44,8 @@ export function stageOutputs(job: Job, stage: Stage, run: RunRecord): Record<str
   const declared = stage.def.outputs ?? {};
   const params = jobParams(job, run);
   const out: Record<string, OutputSpec> = {};
-  for (const [name, spec] of Object.entries(declared)) out[name] = typeof spec === 'function' ? spec(params) : spec;
+  for (const [name, spec] of Object.entries(declared))
+    out[name] = typeof spec === 'function' ? spec(params) : spec;
   if (Object.keys(out).length === 0) out[IMPLICIT_OUTPUT] = { type: 'parts' };
   // Published like any NDJSON output, so the skipped records outlive the run's intermediates.
   if (stage.def.badRecords === 'skip') out[REJECTS_OUTPUT] = { type: 'ndjson' };
@@ -55,7 +59,10 @@ export function outputPhase(stage: Stage): TaskPhase {
 
 export function findStage(job: Job, name: string): Stage {
   const stage = job.stages.find((s) => s.name === name);
-  if (!stage) throw new ConfigError(`Job "${job.name}" has no stage "${name}" (stages: ${job.stages.map((s) => s.name).join(', ')}).`);
+  if (!stage)
+    throw new ConfigError(
+      `Job "${job.name}" has no stage "${name}" (stages: ${job.stages.map((s) => s.name).join(', ')}).`,
+    );
   return stage;
 }
 
@@ -75,6 +82,10 @@ export async function committedParts(
       `Job "${job.name}": stage "${stageName}" has outputs ${outputs.join(', ')}; name one, e.g. fromStage("${stageName}", "${outputs[0]}").`,
     );
   }
-  const tasks = await state.listTasks(run.runId, { stage: stage.index, phase: outputPhase(stage), state: 'DONE' });
+  const tasks = await state.listTasks(run.runId, {
+    stage: stage.index,
+    phase: outputPhase(stage),
+    state: 'DONE',
+  });
   return tasks.flatMap((t) => (t.output?.parts?.[name] ?? []).map((p) => p.name));
 }

@@ -24,7 +24,11 @@ export interface SweepReport {
   stalled: boolean;
 }
 
-export async function sweepRun(env: EngineEnv, runId: string, options: SweepOptions = {}): Promise<SweepReport> {
+export async function sweepRun(
+  env: EngineEnv,
+  runId: string,
+  options: SweepOptions = {},
+): Promise<SweepReport> {
   const report: SweepReport = { runId, republished: 0, stalled: false };
   const run = await env.state.getRun(runId);
   if (!run || run.status !== 'RUNNING') return report;
@@ -37,7 +41,10 @@ export async function sweepRun(env: EngineEnv, runId: string, options: SweepOpti
     return report;
   }
   if (run.phase === 'finalize') {
-    if (options.releaseRunning || now - Date.parse(run.updatedAt) > (options.pendingAfterMillis ?? env.leaseMillis)) {
+    if (
+      options.releaseRunning ||
+      now - Date.parse(run.updatedAt) > (options.pendingAfterMillis ?? env.leaseMillis)
+    ) {
       await env.bus.publish('finalize', [{ data: { runId, stage: run.stage } }]);
       report.republished++;
     }
@@ -53,7 +60,11 @@ export async function sweepRun(env: EngineEnv, runId: string, options: SweepOpti
       stuck.push(task);
     } else if (task.state === 'RUNNING' && (task.leaseExpiresAt ?? 0) <= now) {
       stuck.push(task);
-    } else if (task.state === 'PENDING' && (options.releaseRunning || now - Date.parse(task.updatedAt) > (options.pendingAfterMillis ?? env.leaseMillis))) {
+    } else if (
+      task.state === 'PENDING' &&
+      (options.releaseRunning ||
+        now - Date.parse(task.updatedAt) > (options.pendingAfterMillis ?? env.leaseMillis))
+    ) {
       stuck.push(task);
     }
   }
@@ -68,7 +79,10 @@ export async function sweepRun(env: EngineEnv, runId: string, options: SweepOpti
   const lastActivity = Math.max(Date.parse(run.updatedAt), ...tasks.map((t) => Date.parse(t.updatedAt)));
   if (now - lastActivity > (options.stallMillis ?? DEFAULTS.stallMillis)) {
     report.stalled = true;
-    env.logger.error(`run ${runId} made no progress for ${Math.round((now - lastActivity) / 60_000)} min`, { runId, phase: run.phase });
+    env.logger.error(`run ${runId} made no progress for ${Math.round((now - lastActivity) / 60_000)} min`, {
+      runId,
+      phase: run.phase,
+    });
   }
   return report;
 }

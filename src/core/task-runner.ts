@@ -36,7 +36,9 @@ export function atPosition(err: unknown, position: string): unknown {
 }
 
 function positionOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null ? ((err as Record<symbol, string>)[POSITION] ?? undefined) : undefined;
+  return typeof err === 'object' && err !== null
+    ? ((err as Record<symbol, string>)[POSITION] ?? undefined)
+    : undefined;
 }
 
 export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): Promise<void> {
@@ -49,7 +51,11 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   }
   if (run.status !== 'RUNNING') return; // finished, failed or aborted: late deliveries are no-ops
   const job = env.jobs.get(run.job);
-  const claimed = await env.state.updateTask(runId, taskId, claimTask({ owner: env.workerId, now: env.now(), leaseMillis: env.leaseMillis }));
+  const claimed = await env.state.updateTask(
+    runId,
+    taskId,
+    claimTask({ owner: env.workerId, now: env.now(), leaseMillis: env.leaseMillis }),
+  );
   if (!claimed) {
     log.warn('task message for an unknown task; dropping it');
     return;
@@ -65,7 +71,9 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   const abort = new AbortController();
   const renewEvery = Math.max(50, Math.floor(env.leaseMillis / 3));
   const renewer = setInterval(() => {
-    void keepLease(env, task, abort).catch((err: unknown) => log.warn('lease renewal failed', { error: String(err) }));
+    void keepLease(env, task, abort).catch((err: unknown) =>
+      log.warn('lease renewal failed', { error: String(err) }),
+    );
   }, renewEvery);
   let result: TaskResult;
   try {
@@ -79,7 +87,11 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
     clearInterval(renewer);
   }
 
-  const committed = await env.state.updateTask(runId, taskId, commitTask(task.attempt, result.output, result.counters, env.now()));
+  const committed = await env.state.updateTask(
+    runId,
+    taskId,
+    commitTask(task.attempt, result.output, result.counters, env.now()),
+  );
   if (!committed?.changed) {
     log.info('another attempt committed first; discarding this attempt', { attempt: task.attempt });
     await discard(env, result.output);
@@ -90,9 +102,14 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
 
 async function keepLease(env: EngineEnv, task: TaskRecord, abort: AbortController): Promise<void> {
   const now = env.now();
-  const renewed = await env.state.updateTask(task.runId, task.taskId, renewLease(task.attempt, env.workerId, now + env.leaseMillis, now));
+  const renewed = await env.state.updateTask(
+    task.runId,
+    task.taskId,
+    renewLease(task.attempt, env.workerId, now + env.leaseMillis, now),
+  );
   const run = await env.state.getRun(task.runId);
-  if (!renewed?.changed || run?.status !== 'RUNNING') abort.abort(new TransientError('task lease lost or run no longer running'));
+  if (!renewed?.changed || run?.status !== 'RUNNING')
+    abort.abort(new TransientError('task lease lost or run no longer running'));
 }
 
 async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, err: unknown): Promise<void> {
@@ -105,19 +122,32 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
     return;
   }
   const final = isPermanent(err) || task.attempt >= run.options.maxAttempts;
-  const updated = await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, final, env.now()));
+  const updated = await env.state.updateTask(
+    task.runId,
+    task.taskId,
+    failTask(task.attempt, info, final, env.now()),
+  );
   if (!updated?.changed) return; // lost the lease meanwhile; someone else owns the task now
   if (final) {
     log.error(`task failed: ${info.message}`, { error: info, attempts: task.attempt });
     await env.state.updateRun(run.runId, failRun({ ...info, taskId: task.taskId }, env.now()));
     return;
   }
-  log.warn(`attempt ${task.attempt} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, { position: info.position });
+  log.warn(`attempt ${task.attempt} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, {
+    position: info.position,
+  });
   // Throwing makes the transport redeliver the message after its backoff.
-  throw new TransientError(`task ${task.taskId} attempt ${task.attempt} failed: ${info.message}`, { cause: err });
+  throw new TransientError(`task ${task.taskId} attempt ${task.attempt} failed: ${info.message}`, {
+    cause: err,
+  });
 }
 
 async function discard(env: EngineEnv, output: TaskOutput): Promise<void> {
-  const names = [output.shuffleObject, ...Object.values(output.parts ?? {}).flat().map((p) => p.name)];
+  const names = [
+    output.shuffleObject,
+    ...Object.values(output.parts ?? {})
+      .flat()
+      .map((p) => p.name),
+  ];
   for (const name of names) if (name) await env.blobs.delete(name).catch(() => undefined);
 }

@@ -12,7 +12,8 @@ export interface EntityKey {
   name?: string;
 }
 
-export type EntityValue = string | number | boolean | null | Date | readonly EntityValue[] | { readonly [k: string]: EntityValue };
+export type EntityValue =
+  string | number | boolean | null | Date | readonly EntityValue[] | { readonly [k: string]: EntityValue };
 
 export interface Entity {
   key: EntityKey;

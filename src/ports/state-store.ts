@@ -34,7 +34,11 @@ export interface StateStore {
   insertTasks(tasks: readonly TaskRecord[]): Promise<void>;
   getTask(runId: string, taskId: string): Promise<TaskRecord | undefined>;
   getTasks(runId: string, taskIds: readonly string[]): Promise<(TaskRecord | undefined)[]>;
-  updateTask(runId: string, taskId: string, mutate: Mutator<TaskRecord>): Promise<UpdateResult<TaskRecord> | undefined>;
+  updateTask(
+    runId: string,
+    taskId: string,
+    mutate: Mutator<TaskRecord>,
+  ): Promise<UpdateResult<TaskRecord> | undefined>;
   /** In (stage, phase, index) order. */
   listTasks(runId: string, filter?: TaskFilter): Promise<TaskRecord[]>;
   /** An aggregation count: the phase barrier asks how many tasks are DONE without reading them. */

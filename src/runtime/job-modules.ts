@@ -13,7 +13,13 @@ const BUILT_INS = new URL('../../jobs/index.ts', import.meta.url).href;
 
 export function isJob(value: unknown): value is Job {
   const v = value as Partial<Job> | null;
-  return typeof v === 'object' && v !== null && typeof v.name === 'string' && Array.isArray(v.stages) && typeof v.params === 'object';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    Array.isArray(v.stages) &&
+    typeof v.params === 'object'
+  );
 }
 
 /** Module specifiers (file URLs) of the user's job modules, from flags, env and package.json. */
@@ -25,13 +31,19 @@ export function userJobModules(flags: readonly string[], env: NodeJS.ProcessEnv,
     const listed = pkg.cloudreduce?.jobs;
     if (Array.isArray(listed)) specs.push(...listed.filter((s): s is string => typeof s === 'string'));
   }
-  return specs.map((s) => s.trim()).filter(Boolean).map((s) => toModuleUrl(s, cwd));
+  return specs
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => toModuleUrl(s, cwd));
 }
 
 export function toModuleUrl(spec: string, cwd: string): string {
   if (spec.startsWith('file:')) return spec;
   const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
-  if (!existsSync(path)) throw new ConfigError(`Job module ${spec} not found (looked for ${path}). Check the path given to --jobs.`);
+  if (!existsSync(path))
+    throw new ConfigError(
+      `Job module ${spec} not found (looked for ${path}). Check the path given to --jobs.`,
+    );
   return pathToFileURL(path).href;
 }
 
@@ -46,7 +58,9 @@ export async function loadJobs(userModules: readonly string[] = []): Promise<Job
     }
     const jobs = Object.values(exports).filter(isJob);
     if (jobs.length === 0 && module !== BUILT_INS) {
-      throw new ConfigError(`Job module ${module} exports no job. Export the result of defineJob(...), e.g. \`export default defineJob({...})\`.`);
+      throw new ConfigError(
+        `Job module ${module} exports no job. Export the result of defineJob(...), e.g. \`export default defineJob({...})\`.`,
+      );
     }
     for (const job of jobs) registry.register(job, module);
   }

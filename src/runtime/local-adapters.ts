@@ -44,7 +44,10 @@ export function openLocalAdapters(dataDir: string, cwd: string = process.cwd()):
   const blobs = new FileBlobStore(paths.blobs);
   const state = new SqliteStateStore(paths.state);
   const entities = new SqliteEntityStore(paths.entities);
-  const warehouse = new DuckDbWarehouse({ path: paths.warehouse, resolveSource: (name) => join(paths.blobs, name) });
+  const warehouse = new DuckDbWarehouse({
+    path: paths.warehouse,
+    resolveSource: (name) => join(paths.blobs, name),
+  });
   return {
     dataDir: paths.root,
     blobs,

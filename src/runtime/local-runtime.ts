@@ -62,7 +62,12 @@ export class LocalRuntime {
       workers > 0
         ? new WorkerPool({
             size: workers,
-            init: { dataDir: this.adapters.dataDir, cwd, userModules: options.userModules ?? [], leaseMillis },
+            init: {
+              dataDir: this.adapters.dataDir,
+              cwd,
+              userModules: options.userModules ?? [],
+              leaseMillis,
+            },
             bus: this.bus,
             state: this.adapters.state,
             logger,
@@ -73,14 +78,18 @@ export class LocalRuntime {
       if ((topic === 'map' || topic === 'reduce') && this.#pool) await this.#pool.run(topic, message);
       else await dispatch(this.env, topic, message);
     };
-    for (const topic of ['jobs', 'map', 'reduce', 'finalize'] as const) this.bus.subscribe(topic, handle(topic));
+    for (const topic of ['jobs', 'map', 'reduce', 'finalize'] as const)
+      this.bus.subscribe(topic, handle(topic));
     // A message the bus gave up on must not leave its run RUNNING forever.
     this.bus.onDeadLetter((topic, message, error) => {
       const runId = (message.data as { runId?: unknown } | null)?.runId;
       if (typeof runId !== 'string') return;
       void this.adapters.state.updateRun(
         runId,
-        failRun({ ...error, message: `${topic} message dead-lettered after repeated failures: ${error.message}` }, Date.now()),
+        failRun(
+          { ...error, message: `${topic} message dead-lettered after repeated failures: ${error.message}` },
+          Date.now(),
+        ),
       );
     });
   }
@@ -98,7 +107,11 @@ export class LocalRuntime {
   }
 
   /** Waits until the run leaves RUNNING, sweeping on a timer; `onTick` sees the run each time. */
-  async wait(runId: string, onTick?: (run: RunRecord | undefined) => void | Promise<void>, tickMillis = 250): Promise<RunRecord> {
+  async wait(
+    runId: string,
+    onTick?: (run: RunRecord | undefined) => void | Promise<void>,
+    tickMillis = 250,
+  ): Promise<RunRecord> {
     let lastSweep = Date.now();
     for (;;) {
       const run = await this.adapters.state.getRun(runId);
@@ -106,7 +119,9 @@ export class LocalRuntime {
       if (run && run.status !== 'RUNNING') return run;
       if (Date.now() - lastSweep >= this.#sweepEveryMillis) {
         lastSweep = Date.now();
-        await sweepRun(this.env, runId).catch((err: unknown) => this.env.logger.warn('sweep failed', { error: toErrorInfo(err) }));
+        await sweepRun(this.env, runId).catch((err: unknown) =>
+          this.env.logger.warn('sweep failed', { error: toErrorInfo(err) }),
+        );
       }
       await new Promise((r) => setTimeout(r, tickMillis));
     }

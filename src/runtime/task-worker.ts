@@ -35,7 +35,10 @@ const env: EngineEnv = {
   ...adapters,
   bus,
   jobs,
-  logger: createLogger((severity, message, fields) => send({ type: 'log', severity, message, fields }), 'DEBUG'),
+  logger: createLogger(
+    (severity, message, fields) => send({ type: 'log', severity, message, fields }),
+    'DEBUG',
+  ),
   workerId: init.workerId,
   leaseMillis: init.leaseMillis ?? DEFAULTS.leaseMillis,
   now: Date.now,

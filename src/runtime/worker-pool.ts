@@ -10,7 +10,10 @@ import type { IncomingMessage, MessageBus, Topic } from '../ports/message-bus.ts
 import type { StateStore } from '../ports/state-store.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
 
-const WORKER_URL = new URL(`./task-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const WORKER_URL = new URL(
+  `./task-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);
 
 interface Job {
   id: number;
@@ -63,7 +66,10 @@ export class WorkerPool {
   }
 
   #spawn(index: number): Slot {
-    const init: WorkerInit = { ...this.#options.init, workerId: `local-${process.pid}-w${index}-${Date.now().toString(36)}` };
+    const init: WorkerInit = {
+      ...this.#options.init,
+      workerId: `local-${process.pid}-w${index}-${Date.now().toString(36)}`,
+    };
     const worker = new Worker(WORKER_URL, { workerData: init });
     let markReady!: () => void;
     const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
@@ -81,7 +87,10 @@ export class WorkerPool {
         this.#pump();
         return;
       case 'log':
-        logger[m.severity === 'WARNING' ? 'warn' : (m.severity.toLowerCase() as 'debug' | 'info' | 'error')](m.message, m.fields);
+        logger[m.severity === 'WARNING' ? 'warn' : (m.severity.toLowerCase() as 'debug' | 'info' | 'error')](
+          m.message,
+          m.fields,
+        );
         return;
       case 'progress':
         this.#options.onProgress?.(m);
@@ -89,7 +98,12 @@ export class WorkerPool {
       case 'publish':
         bus.publish(m.topic, m.messages).then(
           (ids) => slot.worker.postMessage({ type: 'published', id: m.id, ids } satisfies ToWorker),
-          (err: unknown) => slot.worker.postMessage({ type: 'published', id: m.id, error: toErrorInfo(err) } satisfies ToWorker),
+          (err: unknown) =>
+            slot.worker.postMessage({
+              type: 'published',
+              id: m.id,
+              error: toErrorInfo(err),
+            } satisfies ToWorker),
         );
         return;
       case 'done': {
@@ -124,7 +138,12 @@ export class WorkerPool {
         const job = this.#queue.shift();
         if (!job) return;
         slot.job = job;
-        slot.worker.postMessage({ type: 'task', id: job.id, topic: job.topic, message: job.message } satisfies ToWorker);
+        slot.worker.postMessage({
+          type: 'task',
+          id: job.id,
+          topic: job.topic,
+          message: job.message,
+        } satisfies ToWorker);
       });
     }
   }

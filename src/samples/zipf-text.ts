@@ -15,7 +15,26 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'shi', 'vo', 'qu', 'ze', 'an', 'el', 'or', 'ix', 'um', 'py', 'da', 'fe'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'ta',
+  'shi',
+  'vo',
+  'qu',
+  'ze',
+  'an',
+  'el',
+  'or',
+  'ix',
+  'um',
+  'py',
+  'da',
+  'fe',
+];
 
 export function vocabulary(size: number, seed = 7): string[] {
   const rand = mulberry32(seed);
@@ -45,7 +64,10 @@ export interface ZipfTextOptions {
 }
 
 /** Writes about `bytes` bytes of text (lines of 5-20 words, some capitalised, some punctuation). */
-export async function writeZipfText(path: string, { bytes, vocabularySize = 50_000, seed = 42 }: ZipfTextOptions): Promise<number> {
+export async function writeZipfText(
+  path: string,
+  { bytes, vocabularySize = 50_000, seed = 42 }: ZipfTextOptions,
+): Promise<number> {
   const words = vocabulary(vocabularySize);
   const cdf = zipfTable(words.length);
   const rand = mulberry32(seed);

@@ -11,7 +11,10 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cli-'));
   await writeFile(join(dir, 'a.txt'), 'The cat sat on the mat.\nThe dog sat too.\n');
   await writeFile(join(dir, 'b.txt'), 'A cat, a dog and a cat.\n');
-  await writeFile(join(dir, 'bad.ndjson'), '{"user":"a","amount":1}\n{"user":"b","amount":2}\n{"user":"a", amount: 3}\n{"user":"b","amount":4}\n');
+  await writeFile(
+    join(dir, 'bad.ndjson'),
+    '{"user":"a","amount":1}\n{"user":"b","amount":2}\n{"user":"a", amount: 3}\n{"user":"b","amount":4}\n',
+  );
   await writeFile(join(dir, 'lines.txt'), 'hello\nworld\nboom here\nok\n');
 });
 after(() => rm(dir, { recursive: true, force: true }));
@@ -41,7 +44,10 @@ test('wordcount runs end to end: progress, counters, outputs, then status and qu
   assert.match(r.stderr, /map .*tasks/);
   const runId = /^DONE wordcount run (\S+)/m.exec(r.stdout)![1]!;
 
-  const q = await runCli(['query', 'SELECT word, count FROM wordcount ORDER BY count DESC, word LIMIT 3', '--json'], dir);
+  const q = await runCli(
+    ['query', 'SELECT word, count FROM wordcount ORDER BY count DESC, word LIMIT 3', '--json'],
+    dir,
+  );
   assert.equal(q.code, 0, q.stderr);
   assert.deepEqual(JSON.parse(q.stdout), [
     { word: 'a', count: 3 },
@@ -83,13 +89,24 @@ test('a corrupt NDJSON line fails the run with file and line', async () => {
 });
 
 test('a job that opts into skipping counts bad records and writes them aside', async () => {
-  const r = await runCli(['run', 'sums-skipping', '--jobs', FIXTURE_JOBS, '--input', 'bad.ndjson', '--json'], dir);
+  const r = await runCli(
+    ['run', 'sums-skipping', '--jobs', FIXTURE_JOBS, '--input', 'bad.ndjson', '--json'],
+    dir,
+  );
   assert.equal(r.code, 0, r.stderr);
-  const run = JSON.parse(r.stdout) as { stages: { counters: Record<string, number>; outputs: Record<string, { rows: number; files: string[] }> }[] };
+  const run = JSON.parse(r.stdout) as {
+    stages: {
+      counters: Record<string, number>;
+      outputs: Record<string, { rows: number; files: string[] }>;
+    }[];
+  };
   assert.equal(run.stages[0]!.counters['bad-records'], 1);
   assert.equal(run.stages[0]!.outputs.rejects!.rows, 1);
   const rejectFile = join(dir, '.cloudreduce', 'blobs', run.stages[0]!.outputs.rejects!.files[0]!);
-  const rejected = JSON.parse((await readFile(rejectFile, 'utf8')).trim()) as { position: string; raw: string };
+  const rejected = JSON.parse((await readFile(rejectFile, 'utf8')).trim()) as {
+    position: string;
+    raw: string;
+  };
   assert.equal(rejected.position, 'bad.ndjson:3');
   assert.equal(rejected.raw, '{"user":"a", amount: 3}');
 });
@@ -106,9 +123,15 @@ test('a mapper that throws is retried, then the run fails showing the error and 
 });
 
 test('ingest stores NDJSON records as entities, keyed so a re-ingest does not duplicate', async () => {
-  await writeFile(join(dir, 'tweets.ndjson'), '{"tid":"1234567890123456789","text":"hi","created_at":"2026-11-20T10:00:00Z"}\n{"tid":2,"text":"yo","created_at":"2026-11-20T11:00:00Z"}\n');
+  await writeFile(
+    join(dir, 'tweets.ndjson'),
+    '{"tid":"1234567890123456789","text":"hi","created_at":"2026-11-20T10:00:00Z"}\n{"tid":2,"text":"yo","created_at":"2026-11-20T11:00:00Z"}\n',
+  );
   for (let i = 0; i < 2; i++) {
-    const r = await runCli(['ingest', '--kind', 'Tweet', '--key', 'tid', '--datetime', 'created_at', 'tweets.ndjson'], dir);
+    const r = await runCli(
+      ['ingest', '--kind', 'Tweet', '--key', 'tid', '--datetime', 'created_at', 'tweets.ndjson'],
+      dir,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /ingested 2 Tweet entities/);
   }

@@ -13,12 +13,24 @@ test('the README quickstart job runs by path with a param, and its table can be 
   const data = await mkdtemp(join(tmpdir(), 'quickstart-'));
   try {
     const r = await runCli(
-      ['run', './examples/top-users.ts', '--input', 'examples/*.ndjson', '--param', 'minAmount=5', '--data-dir', data],
+      [
+        'run',
+        './examples/top-users.ts',
+        '--input',
+        'examples/*.ndjson',
+        '--param',
+        'minAmount=5',
+        '--data-dir',
+        data,
+      ],
       repo,
     );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /^DONE top-users run/m);
-    const q = await runCli(['query', 'SELECT user, total FROM user_totals ORDER BY total DESC', '--json', '--data-dir', data], repo);
+    const q = await runCli(
+      ['query', 'SELECT user, total FROM user_totals ORDER BY total DESC', '--json', '--data-dir', data],
+      repo,
+    );
     assert.deepEqual(JSON.parse(q.stdout), [
       { user: 'cy', total: 40 },
       { user: 'ann', total: 19.5 },

@@ -79,7 +79,10 @@ test('resume refuses a run that is not RUNNING, and an unknown run, with a clear
     const unknown = await runCli(['resume', 'no-such-run'], dir);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /No run "no-such-run"/);
-    const done = await runCli(['run', 'slow-count', '--jobs', FIXTURE_JOBS, '--param', 'delayMs=0', '--run-id', 'finished'], dir);
+    const done = await runCli(
+      ['run', 'slow-count', '--jobs', FIXTURE_JOBS, '--param', 'delayMs=0', '--run-id', 'finished'],
+      dir,
+    );
     assert.equal(done.code, 0, done.stderr);
     const again = await runCli(['resume', 'finished', '--jobs', FIXTURE_JOBS], dir);
     assert.equal(again.code, 2);

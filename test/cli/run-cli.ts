@@ -19,7 +19,11 @@ export function startCli(args: readonly string[], cwd: string, env: NodeJS.Proce
   });
 }
 
-export function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   const child = startCli(args, cwd, env);
   let stdout = '';
   let stderr = '';

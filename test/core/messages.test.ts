@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { parseJobMessage } from '../../src/core/messages.ts';
 
 test('a well-formed job message is accepted, also as a JSON string', () => {
-  assert.deepEqual(parseJobMessage('{"job":"wordcount","params":{"a":1},"shards":4}'), { job: 'wordcount', params: { a: 1 }, shards: 4 });
+  assert.deepEqual(parseJobMessage('{"job":"wordcount","params":{"a":1},"shards":4}'), {
+    job: 'wordcount',
+    params: { a: 1 },
+    shards: 4,
+  });
 });
 
 const bad: [string, unknown, RegExp][] = [
@@ -17,6 +21,9 @@ const bad: [string, unknown, RegExp][] = [
 ];
 for (const [what, data, message] of bad) {
   test(`a malformed job message is a ConfigError: ${what}`, () => {
-    assert.throws(() => parseJobMessage(data), (err: Error) => err.name === 'ConfigError' && message.test(err.message));
+    assert.throws(
+      () => parseJobMessage(data),
+      (err: Error) => err.name === 'ConfigError' && message.test(err.message),
+    );
   });
 }

@@ -14,8 +14,20 @@ const schema = {
 const start = new Date('2026-11-21T10:00:00Z');
 
 test('params from the command line are converted, defaults filled, runStart resolved', () => {
-  const p = resolveParams('j', schema, parseParamArgs(['days=7', 'dryRun=true', 'name=x', 'day=2026-11-20']), start);
-  assert.deepEqual(p, { days: 7, dryRun: true, now: '2026-11-21T10:00:00.000Z', day: '2026-11-20', mode: 'fast', name: 'x' });
+  const p = resolveParams(
+    'j',
+    schema,
+    parseParamArgs(['days=7', 'dryRun=true', 'name=x', 'day=2026-11-20']),
+    start,
+  );
+  assert.deepEqual(p, {
+    days: 7,
+    dryRun: true,
+    now: '2026-11-21T10:00:00.000Z',
+    day: '2026-11-20',
+    mode: 'fast',
+    name: 'x',
+  });
   assert.ok(materializeParams(schema, p).now instanceof Date);
 });
 
@@ -32,12 +44,15 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
 ];
 for (const [what, raw, message] of bad) {
   test(`a bad param is rejected with a message saying what is allowed: ${what}`, () => {
-    assert.throws(() => resolveParams('j', schema, raw, start), (err: Error) => {
-      assert.equal(err.name, 'ConfigError');
-      assert.match(err.message, message);
-      assert.match(err.message, /cloudreduce run j --help/);
-      return true;
-    });
+    assert.throws(
+      () => resolveParams('j', schema, raw, start),
+      (err: Error) => {
+        assert.equal(err.name, 'ConfigError');
+        assert.match(err.message, message);
+        assert.match(err.message, /cloudreduce run j --help/);
+        return true;
+      },
+    );
   });
 }
 

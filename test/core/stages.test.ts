@@ -36,7 +36,10 @@ test('a side input from an earlier stage reaches every task of a later map-only 
   const { run, outputs } = await runJob(job, { partitions: 2 });
   assert.equal(run.status, 'DONE', JSON.stringify(run.error));
   const rows = outputs.labelled!.sort((a, b) => Number(a.i) - Number(b.i));
-  assert.deepEqual(rows, [0, 1, 2, 3, 4, 5].map((i) => ({ i, bucketSize: 10, buckets: 3 })));
+  assert.deepEqual(
+    rows,
+    [0, 1, 2, 3, 4, 5].map((i) => ({ i, bucketSize: 10, buckets: 3 })),
+  );
   assert.equal(run.stages[1]!.mapTasks, 3);
   assert.equal(run.stages[1]!.reduceTasks, undefined, 'a map-only stage has no reduce phase');
 });

@@ -1,7 +1,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TaskRecord } from '../../src/core/records.ts';
-import { claimTask, commitTask, failTask, releaseTask, renewLease, sumCounters } from '../../src/core/task-state.ts';
+import {
+  claimTask,
+  commitTask,
+  failTask,
+  releaseTask,
+  renewLease,
+  sumCounters,
+} from '../../src/core/task-state.ts';
 
 const base: TaskRecord = {
   runId: 'r',

@@ -31,7 +31,9 @@ for (const combine of [true, false]) {
       const job = combinerSums({ combine, name: combine ? 'sums-combined' : 'sums-plain' });
       const { run, outputs } = await runJob(job, { shards, partitions });
       assert.equal(run.status, 'DONE', JSON.stringify(run.error));
-      const sums = outputs.sums!.map((r) => ({ key: r.key, sum: r.sum })).sort((a, b) => String(a.key).localeCompare(String(b.key)));
+      const sums = outputs
+        .sums!.map((r) => ({ key: r.key, sum: r.sum }))
+        .sort((a, b) => String(a.key).localeCompare(String(b.key)));
       assert.deepEqual(sums, expected);
       assert.equal(run.stages[0]!.mapTasks, Math.min(shards, 400));
     });

@@ -36,7 +36,11 @@ function plainIndex(): Map<string, string[]> {
 
 test('reverse-index maps every word to its sorted unique files', () =>
   withFiles(async (dir) => {
-    const { run, outputs } = await runJob(reverseIndex, { inputs: [join(dir, '*.txt')], shards: 3, partitions: 2 });
+    const { run, outputs } = await runJob(reverseIndex, {
+      inputs: [join(dir, '*.txt')],
+      shards: 3,
+      partitions: 2,
+    });
     assert.equal(run.status, 'DONE', JSON.stringify(run.error));
     const got = new Map(outputs.reverse_index!.map((r) => [r.word as string, r.files as string[]]));
     assert.deepEqual(got, plainIndex());
@@ -44,13 +48,23 @@ test('reverse-index maps every word to its sorted unique files', () =>
 
 test('a two-stage job: the second stage reads the first stage output and its map counters', () =>
   withFiles(async (dir) => {
-    const { run, outputs } = await runJob(reverseIndexSpread, { inputs: [join(dir, '*.txt')], shards: 2, partitions: 2 });
+    const { run, outputs } = await runJob(reverseIndexSpread, {
+      inputs: [join(dir, '*.txt')],
+      shards: 2,
+      partitions: 2,
+    });
     assert.equal(run.status, 'DONE', JSON.stringify(run.error));
     const index = plainIndex();
     const histogram = new Map<number, number>();
-    for (const fileList of index.values()) histogram.set(fileList.length, (histogram.get(fileList.length) ?? 0) + 1);
-    const rows = outputs.word_spread!.map((r) => [Number(r.files), Number(r.words), Number(r.share)] as const);
+    for (const fileList of index.values())
+      histogram.set(fileList.length, (histogram.get(fileList.length) ?? 0) + 1);
+    const rows = outputs.word_spread!.map(
+      (r) => [Number(r.files), Number(r.words), Number(r.share)] as const,
+    );
     assert.deepEqual(new Map(rows.map(([k, n]) => [k, n])), histogram);
     for (const [, n, share] of rows) assert.ok(Math.abs(share - n / index.size) < 1e-12);
-    assert.deepEqual(run.stages.map((s) => s.name), ['index', 'spread']);
+    assert.deepEqual(
+      run.stages.map((s) => s.name),
+      ['index', 'spread'],
+    );
   }));

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { combinerSums, dedupe } from '../../jobs/golden.ts';
 import { runJob } from '../../src/testing.ts';
 
-const sortBy = (key: string) => (a: Record<string, unknown>, b: Record<string, unknown>) => String(a[key]).localeCompare(String(b[key]));
+const sortBy = (key: string) => (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a[key]).localeCompare(String(b[key]));
 
 const seen = { duplicates: 0, lostAcks: 0, lostBeforeHandler: 0 };
 
@@ -22,7 +23,10 @@ for (const seed of [1, 2, 3, 4]) {
     assert.equal(faulty.run.status, 'DONE', JSON.stringify(faulty.run.error));
     assert.deepEqual(faulty.outputs.sums!.sort(sortBy('key')), clean.outputs.sums!.sort(sortBy('key')));
     const d = faulty.delivery;
-    assert.ok(d.duplicates > 0 && d.lostAcks + d.lostBeforeHandler > 0, `faults were injected: ${JSON.stringify(d)}`);
+    assert.ok(
+      d.duplicates > 0 && d.lostAcks + d.lostBeforeHandler > 0,
+      `faults were injected: ${JSON.stringify(d)}`,
+    );
     seen.duplicates += d.duplicates;
     seen.lostAcks += d.lostAcks;
     seen.lostBeforeHandler += d.lostBeforeHandler;
@@ -34,7 +38,9 @@ test('across the seeds every kind of fault happened', () => {
 });
 
 test('dedupe under heavy duplication still writes exactly 200 records', async () => {
-  const { run, outputs, delivery } = await runJob(dedupe, { faults: { seed: 9, duplicateRate: 0.9, failAfterRate: 0.3 } });
+  const { run, outputs, delivery } = await runJob(dedupe, {
+    faults: { seed: 9, duplicateRate: 0.9, failAfterRate: 0.3 },
+  });
   assert.equal(run.status, 'DONE', JSON.stringify(run.error));
   assert.ok(delivery.duplicates > 10, JSON.stringify(delivery));
   assert.equal(outputs.records!.length, 200);

@@ -45,7 +45,13 @@ export interface DeliveryStats {
 }
 
 export class LocalMessageBus implements MessageBus {
-  readonly stats: DeliveryStats = { deliveries: 0, duplicates: 0, lostBeforeHandler: 0, lostAcks: 0, redeliveries: 0 };
+  readonly stats: DeliveryStats = {
+    deliveries: 0,
+    duplicates: 0,
+    lostBeforeHandler: 0,
+    lostAcks: 0,
+    redeliveries: 0,
+  };
   readonly #maxDeliveries: number;
   readonly #initialBackoffMillis: number;
   readonly #maxBackoffMillis: number;

@@ -23,11 +23,22 @@ export async function abortCommand(argv: readonly string[], io: CliIo): Promise<
     const iso = new Date().toISOString();
     const result = await state.updateRun(runId, (run) =>
       run.status === 'RUNNING'
-        ? { ...run, status: 'ABORTED', updatedAt: iso, finishedAt: iso, error: { name: 'Aborted', message: 'aborted by the user (cloudreduce abort)' } }
+        ? {
+            ...run,
+            status: 'ABORTED',
+            updatedAt: iso,
+            finishedAt: iso,
+            error: { name: 'Aborted', message: 'aborted by the user (cloudreduce abort)' },
+          }
         : undefined,
     );
-    if (!result) throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
-    io.out(result.changed ? `run ${runId} aborted` : `run ${runId} is already ${result.record.status}; nothing to do`);
+    if (!result)
+      throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
+    io.out(
+      result.changed
+        ? `run ${runId} aborted`
+        : `run ${runId} is already ${result.record.status}; nothing to do`,
+    );
     return 0;
   } finally {
     await state.close();

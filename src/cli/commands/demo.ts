@@ -35,10 +35,15 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     runtime.submit({ job: 'wordcount', origin: 'demo', inputs: [resolve(samples, 'corpus-*.txt')] }),
   );
   if (code !== 0) return code;
-  const warehouse = new DuckDbWarehouse({ path: localPaths(common.dataDir).warehouse, resolveSource: (n) => n });
+  const warehouse = new DuckDbWarehouse({
+    path: localPaths(common.dataDir).warehouse,
+    resolveSource: (n) => n,
+  });
   try {
     const top = await warehouse.query('SELECT word, count FROM wordcount ORDER BY count DESC, word LIMIT 10');
-    io.out(`\ntop words:\n${table(top)}\n\nQuery it yourself: npx cloudreduce query "SELECT * FROM wordcount ORDER BY count DESC LIMIT 20"`);
+    io.out(
+      `\ntop words:\n${table(top)}\n\nQuery it yourself: npx cloudreduce query "SELECT * FROM wordcount ORDER BY count DESC LIMIT 20"`,
+    );
   } finally {
     await warehouse.close?.();
   }

@@ -44,13 +44,19 @@ export async function ingestCommand(argv: readonly string[], io: CliIo): Promise
     try {
       record = JSON.parse(line) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError(`${file}:${n}: not valid JSON (${(err as Error).message}); nothing was ingested. Fix the line and run again.`);
+      throw new ConfigError(
+        `${file}:${n}: not valid JSON (${(err as Error).message}); nothing was ingested. Fix the line and run again.`,
+      );
     }
-    entities.push({ key: entityKey(kind, record[keyField], `${file}:${n}`, keyField), properties: toProperties(record, datetimes, `${file}:${n}`) });
+    entities.push({
+      key: entityKey(kind, record[keyField], `${file}:${n}`, keyField),
+      properties: toProperties(record, datetimes, `${file}:${n}`),
+    });
   }
   const store = new SqliteEntityStore(localPaths(common.dataDir).entities);
   try {
-    for (let i = 0; i < entities.length; i += MAX_MUTATIONS_PER_COMMIT) await store.upsert(entities.slice(i, i + MAX_MUTATIONS_PER_COMMIT));
+    for (let i = 0; i < entities.length; i += MAX_MUTATIONS_PER_COMMIT)
+      await store.upsert(entities.slice(i, i + MAX_MUTATIONS_PER_COMMIT));
   } finally {
     await (store as { close?: () => Promise<void> | void }).close?.();
   }
@@ -59,18 +65,26 @@ export async function ingestCommand(argv: readonly string[], io: CliIo): Promise
 }
 
 function entityKey(kind: string, value: unknown, where: string, field: string): EntityKey {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return { kind, id: String(value) };
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0)
+    return { kind, id: String(value) };
   if (typeof value === 'string' && /^[1-9]\d{0,18}$/.test(value)) return { kind, id: value };
   if (typeof value === 'string' && value !== '') return { kind, name: value };
-  throw new ConfigError(`${where}: the key field "${field}" is missing or not a positive integer or non-empty string; choose the key with --key FIELD.`);
+  throw new ConfigError(
+    `${where}: the key field "${field}" is missing or not a positive integer or non-empty string; choose the key with --key FIELD.`,
+  );
 }
 
-function toProperties(record: Record<string, unknown>, datetimes: Set<string>, where: string): Record<string, EntityValue> {
+function toProperties(
+  record: Record<string, unknown>,
+  datetimes: Set<string>,
+  where: string,
+): Record<string, EntityValue> {
   const props: Record<string, EntityValue> = {};
   for (const [name, value] of Object.entries(record)) {
     if (datetimes.has(name) && value !== null) {
       const d = new Date(value as string);
-      if (typeof value !== 'string' || Number.isNaN(d.getTime())) throw new ConfigError(`${where}: "${name}" is not an ISO 8601 datetime (${JSON.stringify(value)}).`);
+      if (typeof value !== 'string' || Number.isNaN(d.getTime()))
+        throw new ConfigError(`${where}: "${name}" is not an ISO 8601 datetime (${JSON.stringify(value)}).`);
       props[name] = d;
     } else props[name] = value as EntityValue;
   }

@@ -19,14 +19,27 @@ export async function jobsCommand(argv: readonly string[], io: CliIo): Promise<n
   const { jobs } = await openCli(common, io);
   const list = jobs.list();
   if (common.json) {
-    io.out(JSON.stringify(list.map(({ job, module }) => ({ name: job.name, description: job.description, module, stages: job.stages.map((s) => s.name), params: Object.keys(job.params) })), null, 2));
+    io.out(
+      JSON.stringify(
+        list.map(({ job, module }) => ({
+          name: job.name,
+          description: job.description,
+          module,
+          stages: job.stages.map((s) => s.name),
+          params: Object.keys(job.params),
+        })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   for (const { job, module } of list) {
     const from = module?.includes('/jobs/index.') ? 'built-in' : module;
     io.out(`${job.name.padEnd(20)} ${job.description}`);
     io.out(`${''.padEnd(20)} stages: ${job.stages.map((s) => s.name).join(' → ')}; from ${from}`);
-    for (const [name, spec] of Object.entries(job.params)) io.out(`${''.padEnd(22)}--param ${name}=… ${describeSpec(spec)}`);
+    for (const [name, spec] of Object.entries(job.params))
+      io.out(`${''.padEnd(22)}--param ${name}=… ${describeSpec(spec)}`);
   }
   return 0;
 }

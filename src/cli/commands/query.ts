@@ -23,7 +23,9 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const paths = localPaths(common.dataDir);
   if (!existsSync(paths.warehouse)) {
-    throw new ConfigError(`No local warehouse at ${paths.warehouse} yet: run a job with a table output first (e.g. npm start).`);
+    throw new ConfigError(
+      `No local warehouse at ${paths.warehouse} yet: run a job with a table output first (e.g. npm start).`,
+    );
   }
   const warehouse = new DuckDbWarehouse({ path: paths.warehouse, resolveSource: (n) => n });
   try {

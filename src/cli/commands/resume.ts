@@ -22,8 +22,12 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   const session = await openCli(common, io);
   return superviseRun(session, common, io, parseCount('--workers', values.workers), async (runtime) => {
     const run = await runtime.adapters.state.getRun(runId);
-    if (!run) throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
-    if (run.status !== 'RUNNING') throw new ConfigError(`Run ${runId} is ${run.status}; only a RUNNING run can be resumed. Start a new run instead.`);
+    if (!run)
+      throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
+    if (run.status !== 'RUNNING')
+      throw new ConfigError(
+        `Run ${runId} is ${run.status}; only a RUNNING run can be resumed. Start a new run instead.`,
+      );
     await runtime.resume(runId);
     return runId;
   });

@@ -57,7 +57,8 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const partitions = parseCount('--partitions', values.partitions);
   if (shards !== undefined) message.shards = shards;
   if (partitions !== undefined) message.partitions = partitions;
-  if (values['memory-budget']) message.memoryBudgetBytes = parseBytes('--memory-budget', values['memory-budget']);
+  if (values['memory-budget'])
+    message.memoryBudgetBytes = parseBytes('--memory-budget', values['memory-budget']);
   if (values['run-id']) message.runId = values['run-id'];
   const workers = parseCount('--workers', values.workers);
   if (workers === 0) throw new ConfigError('--workers must be at least 1.');

@@ -27,11 +27,17 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
     if (!runId) {
       const runs = await state.listRuns({ limit: parseCount('--limit', values.limit) ?? 20 });
       if (common.json) io.out(JSON.stringify(runs, null, 2));
-      else io.out(runs.length ? table(runs.map(listRow)) : `No runs yet in ${common.dataDir}. Start one with: cloudreduce run wordcount --input FILE`);
+      else
+        io.out(
+          runs.length
+            ? table(runs.map(listRow))
+            : `No runs yet in ${common.dataDir}. Start one with: cloudreduce run wordcount --input FILE`,
+        );
       return 0;
     }
     const run = await state.getRun(runId);
-    if (!run) throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
+    if (!run)
+      throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
     const tasks = await state.listTasks(runId);
     if (common.json) {
       io.out(JSON.stringify({ run, tasks }, null, 2));

@@ -27,7 +27,9 @@ export async function superviseRun(
   let runId: string | undefined;
   const interrupt = () => {
     progress.done();
-    io.err(`\ninterrupted; the run keeps its state. Continue it with: cloudreduce resume ${runId ?? ''}${common.dataDir !== '.cloudreduce' ? ` --data-dir ${common.dataDir}` : ''}`);
+    io.err(
+      `\ninterrupted; the run keeps its state. Continue it with: cloudreduce resume ${runId ?? ''}${common.dataDir !== '.cloudreduce' ? ` --data-dir ${common.dataDir}` : ''}`,
+    );
     process.exit(130);
   };
   process.once('SIGINT', interrupt);
