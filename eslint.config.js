@@ -1,7 +1,7 @@
 // One lint config for the whole repo. The rule that matters most for the architecture:
 // the core engine never talks to Google Cloud directly; only adapters/gcp and functions/ may.
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.cloudreduce/**', 'bench/data/**'] },
@@ -12,6 +12,12 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    // Without a resolver import-x cannot follow `./x.ts` imports and no-cycle silently sees nothing.
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',

@@ -8,7 +8,7 @@ import type { Key } from './keys.ts';
 import { loadSideInputs } from './side-inputs.ts';
 import { jobParams, REJECTS_OUTPUT, resolveInput } from './stage.ts';
 import { openTaskOutputs } from './task-outputs.ts';
-import { atPosition, type TaskExecution, type TaskResult } from './task-runner.ts';
+import { atPosition, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { ShuffleCollector } from './shuffle/collector.ts';
 import { getInputReader } from '../io/registry.ts';
 

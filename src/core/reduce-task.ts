@@ -7,8 +7,8 @@ import type { Key } from './keys.ts';
 import { loadSideInputs } from './side-inputs.ts';
 import { jobParams } from './stage.ts';
 import { openTaskOutputs } from './task-outputs.ts';
-import type { TaskExecution, TaskResult } from './task-runner.ts';
-import { atPosition } from './task-runner.ts';
+import type { TaskExecution, TaskResult } from './task-execution.ts';
+import { atPosition } from './task-execution.ts';
 import { groupPartition } from './shuffle/merge.ts';
 
 export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {

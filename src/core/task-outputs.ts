@@ -3,7 +3,7 @@
 
 import { ConfigError } from './errors.ts';
 import { REJECTS_OUTPUT, stageOutputs } from './stage.ts';
-import type { TaskExecution } from './task-runner.ts';
+import type { TaskExecution } from './task-execution.ts';
 import { getOutputWriter } from '../io/registry.ts';
 import type { TaskOutputWriter } from '../io/types.ts';
 import type { TaskOutput } from './records.ts';

@@ -5,41 +5,12 @@
 import { checkBarrier } from './barrier.ts';
 import type { EngineEnv } from './env.ts';
 import { TransientError, isPermanent, toErrorInfo } from './errors.ts';
-import type { Job } from './job.ts';
 import { executeMap } from './map-task.ts';
 import type { TaskMessage } from './messages.ts';
-import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
 import { claimTask, commitTask, failRun, failTask, renewLease } from './task-state.ts';
-
-export interface TaskResult {
-  output: TaskOutput;
-  counters: Counters;
-}
-
-export interface TaskExecution {
-  env: EngineEnv;
-  job: Job;
-  run: RunRecord;
-  task: TaskRecord;
-  signal: AbortSignal;
-}
-
-const POSITION = Symbol.for('cloudreduce.position');
-
-/** Marks an error with the input position it happened at ("data/a.txt:120"). */
-export function atPosition(err: unknown, position: string): unknown {
-  if (typeof err === 'object' && err !== null && !(POSITION in err)) {
-    Object.defineProperty(err, POSITION, { value: position, enumerable: false });
-  }
-  return err;
-}
-
-function positionOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null
-    ? ((err as Record<symbol, string>)[POSITION] ?? undefined)
-    : undefined;
-}
 
 export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): Promise<void> {
   const { runId, taskId } = message;
