@@ -10,6 +10,7 @@ import { jobParams, REJECTS_OUTPUT, resolveInput } from './stage.ts';
 import { openTaskOutputs } from './task-outputs.ts';
 import { atPosition, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { ShuffleCollector } from './shuffle/collector.ts';
+import { readBatches } from '../io/batches.ts';
 import { getInputReader } from '../io/registry.ts';
 
 const PROGRESS_EVERY = 10_000;
@@ -50,29 +51,37 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
   const map = def.map as (record: unknown, emit: unknown, c: typeof ctx) => unknown;
 
   let records = 0;
+  let sinceProgress = 0;
   try {
-    for await (const record of reader.read(spec, task.split, io)) {
+    for await (const batch of readBatches(reader, spec, task.split, io)) {
       if (signal.aborted) throw signal.reason;
-      if (record.bad) {
-        if (def.badRecords !== 'skip') throw atPosition(record.bad.error, await record.position());
-        counters.add('bad-records');
-        outputs.emit(
-          { position: await record.position(), error: record.bad.error.message, raw: record.bad.raw },
-          REJECTS_OUTPUT,
-        );
-        continue;
+      const { values, bad } = batch;
+      for (let i = 0; i < values.length; i++) {
+        const rejected = bad?.get(i);
+        if (rejected) {
+          if (def.badRecords !== 'skip') throw atPosition(rejected.error, await batch.position(i));
+          counters.add('bad-records');
+          outputs.emit(
+            { position: await batch.position(i), error: rejected.error.message, raw: rejected.raw },
+            REJECTS_OUTPUT,
+          );
+          continue;
+        }
+        records++;
+        try {
+          const pending = map(values[i], emit, ctx);
+          if (pending instanceof Promise) await pending;
+        } catch (err) {
+          throw atPosition(err, await batch.position(i));
+        }
+        if (collector?.overBudget) await collector.spill();
       }
-      records++;
-      try {
-        const pending = map(record.value, emit, ctx);
-        if (pending instanceof Promise) await pending;
-      } catch (err) {
-        throw atPosition(err, await record.position());
-      }
-      if (collector?.overBudget) await collector.spill();
-      else await outputs.settle();
-      if (records % PROGRESS_EVERY === 0)
+      if (!collector) await outputs.settle();
+      sinceProgress += values.length;
+      if (sinceProgress >= PROGRESS_EVERY) {
+        sinceProgress = 0;
         env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
+      }
     }
     env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
     counters.add('map-records', records);

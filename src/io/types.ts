@@ -49,11 +49,25 @@ export interface Split {
   description: string;
 }
 
+/**
+ * Records in bulk: the fast path for readers with many small records (lines). Positions and bad
+ * records are looked up by index, so a batch costs one object, not one per record.
+ */
+export interface RecordBatch<R> {
+  values: R[];
+  /** Human position of values[i], computed only when asked (errors). */
+  position(i: number): string | Promise<string>;
+  /** Bad records by index into `values` (whose slot holds a placeholder). */
+  bad?: ReadonlyMap<number, { error: Error; raw: string }>;
+}
+
 export interface InputReader<S extends InputSpec = InputSpec, R = unknown> {
   readonly type: S['type'];
   /** At most `shards` splits (fewer when the input is small); zero when the input is empty. */
   split(spec: S, shards: number, ctx: SplitContext): Promise<Split[]>;
   read(spec: S, descriptor: unknown, env: IoEnv): AsyncIterable<InputRecord<R>>;
+  /** Optional bulk form of `read`, same records in the same order; the engine prefers it. */
+  readBatches?(spec: S, descriptor: unknown, env: IoEnv): AsyncIterable<RecordBatch<R>>;
 }
 
 export interface OutputSpec {

@@ -4,9 +4,10 @@
 
 import { ConfigError, InputError } from '../../core/errors.ts';
 import type { InputFiles } from '../../ports/input-files.ts';
-import type { InputReader } from '../types.ts';
+import { recordsOf } from '../batches.ts';
+import type { InputReader, RecordBatch } from '../types.ts';
 import { delimiterProblem, parseCsvLine, type CsvParse } from './csv-line.ts';
-import { positionOf, readRangeLines } from './file-lines.ts';
+import { positionIn, readRangeLines } from './file-lines.ts';
 import {
   pathList,
   rangesOf,
@@ -65,37 +66,51 @@ export const csvReader: InputReader<CsvInputSpec, CsvRecord> = {
     checkCsvSpec(spec);
     return splitFiles(spec, shards, ctx);
   },
-  async *read(spec, descriptor, env) {
-    checkCsvSpec(spec);
-    const delimiter = spec.delimiter ?? ',';
-    const header = spec.header ?? true;
-    for (const range of rangesOf(descriptor)) {
-      const columns =
-        header === true
-          ? await readHeader(env.files, range, delimiter)
-          : header === false
-            ? undefined
-            : header;
-      for await (const line of readRangeLines(env.files, range)) {
-        if (header === true && line.offset === 0) continue;
-        const text = line.bytes.toString('utf8');
+  read: (spec, descriptor, env) => recordsOf(csvBatches(spec, descriptor, env.files)),
+  readBatches: (spec, descriptor, env) => csvBatches(spec, descriptor, env.files),
+};
+
+async function* csvBatches(
+  spec: CsvInputSpec,
+  descriptor: unknown,
+  files: InputFiles,
+): AsyncGenerator<RecordBatch<CsvRecord>> {
+  checkCsvSpec(spec);
+  const delimiter = spec.delimiter ?? ',';
+  const header = spec.header ?? true;
+  for (const range of rangesOf(descriptor)) {
+    const columns =
+      header === true ? await readHeader(files, range, delimiter) : header === false ? undefined : header;
+    for await (const batch of readRangeLines(files, range)) {
+      const values: CsvRecord[] = [];
+      const lines: number[] = [];
+      let bad: Map<number, { error: Error; raw: string }> | undefined;
+      for (let k = 0; k < batch.texts.length; k++) {
+        if (header === true && batch.offsets[k] === 0) continue;
+        const text = batch.texts[k]!;
         if (text.trim() === '') continue;
-        const position = positionOf(range.uri, line);
         const row = toRecord(parseCsvLine(text, delimiter), columns, delimiter);
         if ('problem' in row) {
-          const n = await line.lineNumber();
+          const n = await batch.lineNumber(k);
           const error = new InputError(`${range.uri}:${n}: ${row.problem}. ${BAD_RECORD_HINT}`, {
             file: range.uri,
             line: n,
           });
-          yield { value: {}, position, bad: { error, raw: text } };
-        } else {
-          yield { value: row.record, position };
-        }
+          (bad ??= new Map()).set(values.length, { error, raw: text });
+          values.push({});
+        } else values.push(row.record);
+        lines.push(k);
       }
+      if (values.length === 0) continue;
+      const out: RecordBatch<CsvRecord> = {
+        values,
+        position: (i) => positionIn(range.uri, batch, lines[i]!),
+      };
+      if (bad) out.bad = bad;
+      yield out;
     }
-  },
-};
+  }
+}
 
 function toRecord(
   parsed: CsvParse,
@@ -121,8 +136,8 @@ async function readHeader(
   delimiter: string,
 ): Promise<readonly string[]> {
   const first: FileRange = range.gzip ? range : { uri: range.uri, start: 0, end: 0, size: range.size };
-  for await (const line of readRangeLines(files, first)) {
-    const parsed = parseCsvLine(line.bytes.toString('utf8'), delimiter);
+  for await (const batch of readRangeLines(files, first)) {
+    const parsed = parseCsvLine(batch.texts[0]!, delimiter);
     const fail = (what: string): never => {
       throw new InputError(
         `${range.uri}:1: ${what}. The first line of a CSV file must name its columns; if the file has no header, pass header: false or header: ['name', ...].`,

@@ -12,41 +12,42 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../core/errors.ts';
 import type { InputFiles } from '../../ports/input-files.ts';
 import type { FileRange } from './file-splits.ts';
-import { scanLines } from './line-scanner.ts';
+import { scanLines, type LineBatch } from './line-scanner.ts';
 
 const TAIL_FIRST_WINDOW_BYTES = 64 * 1024;
 const TAIL_MAX_WINDOW_BYTES = 8 * 1024 * 1024;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export interface RangeLine {
-  /** 0-based index of the line within the range. */
-  index: number;
-  /** Byte offset of the line in the file (in the decompressed stream for .gz files). */
-  offset: number;
-  bytes: Buffer;
-  /** The line's 1-based number in the file; a Promise when it must be counted first. */
-  lineNumber: () => number | Promise<number>;
+/** A batch of a range's lines, with their file line numbers on demand. */
+export interface RangeBatch extends LineBatch {
+  /** The 1-based line number in the file of texts[k]; a Promise when it must be counted first. */
+  lineNumber(k: number): number | Promise<number>;
 }
 
-export async function* readRangeLines(files: InputFiles, range: FileRange): AsyncGenerator<RangeLine> {
+export async function* readRangeLines(files: InputFiles, range: FileRange): AsyncGenerator<RangeBatch> {
   const chunks = range.gzip ? gunzip(files, range.uri) : readWithTail(files, range);
-  const lines = scanLines(chunks, {
+  const batches = scanLines(chunks, {
     start: range.start,
     skipFirst: range.start > 0,
     lastStart: range.gzip ? Infinity : range.end,
   });
-  let base: Promise<number> | undefined;
-  let index = 0;
-  for await (const line of lines) {
-    const i = index++;
-    const { offset } = line;
+  // Line number of the range's first line: 1 at the start of a file, else counted once on demand.
+  let base: number | Promise<number> | undefined = range.start === 0 ? 1 : undefined;
+  let seen = 0;
+  for await (const batch of batches) {
     // A UTF-8 byte order mark is not part of the first line's text.
-    const bytes = offset === 0 && line.bytes.subarray(0, 3).equals(BOM) ? line.bytes.subarray(3) : line.bytes;
-    const lineNumber =
-      range.start === 0
-        ? () => i + 1
-        : () => (base ??= countNewlines(files, range.uri, offset).then((n) => n + 1 - i)).then((b) => b + i);
-    yield { index: i, offset, bytes, lineNumber };
+    if (batch.offsets[0] === 0 && batch.texts[0]!.charCodeAt(0) === 0xfeff)
+      batch.texts[0] = batch.texts[0]!.slice(1);
+    const first = seen;
+    const firstOffset = batch.offsets[0]!;
+    seen += batch.texts.length;
+    yield {
+      ...batch,
+      lineNumber: (k: number) => {
+        base ??= countNewlines(files, range.uri, firstOffset).then((n) => n + 1 - first);
+        return typeof base === 'number' ? base + first + k : base.then((b) => b + first + k);
+      },
+    };
   }
 }
 
@@ -98,9 +99,7 @@ async function countNewlines(files: InputFiles, uri: string, offset: number): Pr
 }
 
 /** "data/a.txt:120", counting the line number only when asked. */
-export function positionOf(uri: string, line: RangeLine): () => string | Promise<string> {
-  return () => {
-    const n = line.lineNumber();
-    return typeof n === 'number' ? `${uri}:${n}` : n.then((k) => `${uri}:${k}`);
-  };
+export function positionIn(uri: string, batch: RangeBatch, k: number): string | Promise<string> {
+  const n = batch.lineNumber(k);
+  return typeof n === 'number' ? `${uri}:${n}` : n.then((m) => `${uri}:${m}`);
 }

@@ -3,8 +3,10 @@
 // policy can fail the run there or skip it and keep counting.
 
 import { InputError } from '../../core/errors.ts';
-import type { InputReader } from '../types.ts';
-import { positionOf, readRangeLines } from './file-lines.ts';
+import type { InputFiles } from '../../ports/input-files.ts';
+import { recordsOf } from '../batches.ts';
+import type { InputReader, RecordBatch } from '../types.ts';
+import { positionIn, readRangeLines } from './file-lines.ts';
 import { pathList, rangesOf, splitFiles, type FileInputOptions, type FileInputSpec } from './file-splits.ts';
 
 export interface NdjsonInputSpec extends FileInputSpec {
@@ -22,30 +24,40 @@ export function ndjsonInput(
 export const BAD_RECORD_HINT =
   "Fix the line or set badRecords: 'skip' on the stage to skip and count bad records.";
 
-export const ndjsonReader: InputReader<NdjsonInputSpec, unknown> = {
-  type: 'ndjson',
-  split: (spec, shards, ctx) => splitFiles(spec, shards, ctx),
-  async *read(_spec, descriptor, env) {
-    for (const range of rangesOf(descriptor)) {
-      for await (const line of readRangeLines(env.files, range)) {
-        const text = line.bytes.toString('utf8');
+async function* ndjsonBatches(descriptor: unknown, files: InputFiles): AsyncGenerator<RecordBatch<unknown>> {
+  for (const range of rangesOf(descriptor)) {
+    for await (const batch of readRangeLines(files, range)) {
+      const values: unknown[] = [];
+      const lines: number[] = []; // values[i] came from batch line lines[i]
+      let bad: Map<number, { error: Error; raw: string }> | undefined;
+      for (let k = 0; k < batch.texts.length; k++) {
+        const text = batch.texts[k]!;
         if (text.trim() === '') continue;
-        const position = positionOf(range.uri, line);
-        let value: unknown;
         try {
-          value = JSON.parse(text);
+          values.push(JSON.parse(text));
         } catch (err) {
-          const n = await line.lineNumber();
+          const n = await batch.lineNumber(k);
           const error = new InputError(
             `${range.uri}:${n}: not valid JSON (${(err as Error).message}). ${BAD_RECORD_HINT}`,
             { file: range.uri, line: n },
             { cause: err },
           );
-          yield { value: undefined, position, bad: { error, raw: text } };
-          continue;
+          (bad ??= new Map()).set(values.length, { error, raw: text });
+          values.push(undefined);
         }
-        yield { value, position };
+        lines.push(k);
       }
+      if (values.length === 0) continue;
+      const out: RecordBatch<unknown> = { values, position: (i) => positionIn(range.uri, batch, lines[i]!) };
+      if (bad) out.bad = bad;
+      yield out;
     }
-  },
+  }
+}
+
+export const ndjsonReader: InputReader<NdjsonInputSpec, unknown> = {
+  type: 'ndjson',
+  split: (spec, shards, ctx) => splitFiles(spec, shards, ctx),
+  read: (_spec, descriptor, env) => recordsOf(ndjsonBatches(descriptor, env.files)),
+  readBatches: (_spec, descriptor, env) => ndjsonBatches(descriptor, env.files),
 };

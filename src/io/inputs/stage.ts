@@ -33,26 +33,27 @@ export const stageReader: InputReader<StageRef, unknown> = {
     }
     for (const part of parts) {
       let n = 0;
-      for await (const line of scanLines(env.blobs.read(part), {
+      for await (const batch of scanLines(env.blobs.read(part), {
         start: 0,
         skipFirst: false,
         lastStart: Infinity,
-      })) {
-        const lineNo = ++n;
-        if (line.bytes.length === 0) continue;
-        let value: unknown;
-        try {
-          value = JSON.parse(line.bytes.toString('utf8'));
-        } catch (err) {
-          // The engine wrote this part; a line that does not parse means the object was damaged.
-          throw new InputError(
-            `${part}:${lineNo}: an earlier stage's output part is not valid NDJSON (${(err as Error).message}); the intermediate data is damaged, run the job again.`,
-            { file: part, line: lineNo },
-            { cause: err },
-          );
+      }))
+        for (const text of batch.texts) {
+          const lineNo = ++n;
+          if (text.length === 0) continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch (err) {
+            // The engine wrote this part; a line that does not parse means the object was damaged.
+            throw new InputError(
+              `${part}:${lineNo}: an earlier stage's output part is not valid NDJSON (${(err as Error).message}); the intermediate data is damaged, run the job again.`,
+              { file: part, line: lineNo },
+              { cause: err },
+            );
+          }
+          yield { value, position: () => `${part}:${lineNo}` };
         }
-        yield { value, position: () => `${part}:${lineNo}` };
-      }
     }
   },
 };

@@ -1,7 +1,8 @@
 // Text lines from files or globs, split by byte ranges (see file-splits.ts and file-lines.ts).
 
-import type { InputReader } from '../types.ts';
-import { positionOf, readRangeLines } from './file-lines.ts';
+import { recordsOf } from '../batches.ts';
+import type { InputReader, RecordBatch } from '../types.ts';
+import { positionIn, readRangeLines } from './file-lines.ts';
 import { pathList, rangesOf, splitFiles, type FileInputOptions, type FileInputSpec } from './file-splits.ts';
 
 export interface TextInputSpec extends FileInputSpec {
@@ -21,17 +22,24 @@ export function textInput(paths?: string | readonly string[], options: FileInput
   return { type: 'text', ...(list ? { paths: list } : {}), ...options };
 }
 
+async function* textBatches(
+  descriptor: unknown,
+  files: Parameters<typeof readRangeLines>[0],
+): AsyncGenerator<RecordBatch<TextLine>> {
+  for (const range of rangesOf(descriptor)) {
+    const file = range.uri;
+    for await (const batch of readRangeLines(files, range)) {
+      const { offsets, texts } = batch;
+      const values: TextLine[] = new Array(texts.length);
+      for (let k = 0; k < texts.length; k++) values[k] = { file, offset: offsets[k]!, text: texts[k]! };
+      yield { values, position: (k) => positionIn(file, batch, k) };
+    }
+  }
+}
+
 export const textReader: InputReader<TextInputSpec, TextLine> = {
   type: 'text',
   split: (spec, shards, ctx) => splitFiles(spec, shards, ctx),
-  async *read(_spec, descriptor, env) {
-    for (const range of rangesOf(descriptor)) {
-      for await (const line of readRangeLines(env.files, range)) {
-        yield {
-          value: { file: range.uri, offset: line.offset, text: line.bytes.toString('utf8') },
-          position: positionOf(range.uri, line),
-        };
-      }
-    }
-  },
+  read: (_spec, descriptor, env) => recordsOf(textBatches(descriptor, env.files)),
+  readBatches: (_spec, descriptor, env) => textBatches(descriptor, env.files),
 };
