@@ -27,10 +27,14 @@ async function main(argv: string[]): Promise<number> {
       DATASTORE_EMULATOR_HOST: emulators.datastoreHost,
       DATASTORE_PROJECT_ID: emulators.projectId,
     };
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--test', '--test-reporter=spec', ...patterns], {
-      stdio: 'inherit',
-      env,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--test', '--test-reporter=spec', ...patterns],
+      {
+        stdio: 'inherit',
+        env,
+      },
+    );
     return await new Promise<number>((resolve) => {
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });

@@ -16,7 +16,6 @@ import { scanLines, type LineBatch } from './line-scanner.ts';
 
 const TAIL_FIRST_WINDOW_BYTES = 64 * 1024;
 const TAIL_MAX_WINDOW_BYTES = 8 * 1024 * 1024;
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** A batch of a range's lines, with their file line numbers on demand. */
 export interface RangeBatch extends LineBatch {
