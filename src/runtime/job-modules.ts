@@ -9,7 +9,9 @@ import { ConfigError } from '../core/errors.ts';
 import type { Job } from '../core/job.ts';
 import { JobRegistry } from '../core/registry.ts';
 
-const BUILT_INS = new URL('../../jobs/index.ts', import.meta.url).href;
+// Compiled output (dist/, deployed functions) has .js files where the source has .ts.
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const BUILT_INS = new URL(`../../jobs/index${EXT}`, import.meta.url).href;
 
 export function isJob(value: unknown): value is Job {
   const v = value as Partial<Job> | null;
