@@ -24,6 +24,8 @@ export interface RunJobOptions extends Omit<JobMessage, 'job'> {
   /** 0 (default) runs tasks on this thread, so the job needs no importable module. */
   workers?: number;
   userModules?: string[];
+  /** Slice map and reduce tasks after this many ms, as the cloud does (0: after every record or key). */
+  taskBudgetMillis?: number;
 }
 
 export interface RunJobResult {
@@ -38,7 +40,17 @@ export async function runJob(job: Job, options: RunJobOptions = {}): Promise<Run
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cloudreduce-test-')));
   const jobs = new JobRegistry();
   jobs.register(job);
-  const { entities, cwd, logger, faults, workers, userModules, dataDir: _d, ...message } = options;
+  const {
+    entities,
+    cwd,
+    logger,
+    faults,
+    workers,
+    userModules,
+    taskBudgetMillis,
+    dataDir: _d,
+    ...message
+  } = options;
   const runtime = new LocalRuntime({
     dataDir,
     jobs,
@@ -47,6 +59,7 @@ export async function runJob(job: Job, options: RunJobOptions = {}): Promise<Run
     ...(logger ? { logger } : {}),
     ...(faults ? { faults } : {}),
     ...(userModules ? { userModules } : {}),
+    ...(taskBudgetMillis !== undefined ? { taskBudgetMillis } : {}),
     leaseMillis: 5_000,
   });
   try {

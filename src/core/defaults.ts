@@ -13,6 +13,12 @@ export const DEFAULTS = {
   maxAttempts: 3,
   /** A claimed task is someone's for this long; the runner renews it while it works. */
   leaseMillis: 60_000,
+  /**
+   * Cloud functions: a task commits a slice after working this long and continues in a new message.
+   * Event functions are killed at 540 s; the rest is margin to seal the slice and commit it. Local
+   * runs have no budget (EngineEnv.taskBudgetMillis undefined).
+   */
+  cloudTaskBudgetMillis: 420_000,
   /** Backoff between attempts of a failed task: initial * 2^(failures-1), capped. */
   retryInitialMillis: 500,
   retryMaxMillis: 30_000,

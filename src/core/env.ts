@@ -24,6 +24,11 @@ export interface EngineEnv {
   /** Identifies this worker as a lease owner. */
   workerId: string;
   leaseMillis: number;
+  /**
+   * A map or reduce task that has worked this long commits what it has done as a slice and goes on
+   * in a new message (cloud functions are killed at 540 s). Undefined: no budget (local runs).
+   */
+  taskBudgetMillis?: number;
   now: () => number;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;

@@ -5,7 +5,7 @@
 import type { EngineEnv } from './env.ts';
 import type { FinalizeMessage } from './messages.ts';
 import { planStage } from './plan.ts';
-import type { OutputSummary, RunRecord, StageState } from './records.ts';
+import { committedOutputs, type OutputSummary, type RunRecord, type StageState } from './records.ts';
 import { jobParams, stageOutputs } from './stage.ts';
 import { sumCounters } from './task-state.ts';
 import { getOutputWriter } from '../io/registry.ts';
@@ -24,7 +24,7 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
   const tasks = await env.state.listTasks(runId, { stage: stageIndex });
   const outputs: Record<string, OutputSummary> = {};
   for (const [name, spec] of Object.entries(stageOutputs(job, stage, run))) {
-    const parts = tasks.flatMap((t) => t.output?.parts?.[name] ?? []);
+    const parts = tasks.flatMap(committedOutputs).flatMap((o) => o.parts?.[name] ?? []);
     const summary = await getOutputWriter(spec.type).finalize(spec, {
       files: env.files,
       entities: env.entities,

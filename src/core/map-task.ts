@@ -1,5 +1,7 @@
 // A map task: read one split → user map → (map-reduce) combine, partition, spill, and write ONE
-// shuffle object for this attempt; (map-only) write records straight to the outputs.
+// shuffle object for this attempt; (map-only) write records straight to the outputs. At its time
+// budget the task stops after the current record, seals what it has as a slice (a shuffle object,
+// closed parts) and returns the reader's checkpoint: the next slice reads the rest of the split.
 
 import { join } from 'node:path';
 import { createJobContext, CounterSet } from './context.ts';
@@ -7,16 +9,19 @@ import { isMapReduce, type Stage } from './job.ts';
 import type { Key } from './keys.ts';
 import { loadSideInputs } from './side-inputs.ts';
 import { jobParams, REJECTS_OUTPUT, resolveInput } from './stage.ts';
+import { SliceClock } from './slice-clock.ts';
 import { openTaskOutputs } from './task-outputs.ts';
 import { atPosition, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { ShuffleCollector } from './shuffle/collector.ts';
 import { readBatches } from '../io/batches.ts';
 import { getInputReader } from '../io/registry.ts';
+import type { RecordBatch } from '../io/types.ts';
 
 const PROGRESS_EVERY = 10_000;
 
 export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
   const { env, job, run, task, signal } = exec;
+  const slice = task.slices?.length ?? 0;
   const stage: Stage = job.stages[task.stage]!;
   const def = stage.def;
   const counters = new CounterSet();
@@ -50,13 +55,31 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
   const emit = collector ? (key: Key, value: unknown) => collector.emit(key, value) : outputs.emit;
   const map = def.map as (record: unknown, emit: unknown, c: typeof ctx) => unknown;
 
+  // Records of earlier slices, so progress reports count on from where the task was.
+  const before = task.counters?.['map-records'] ?? 0;
+  const clock = new SliceClock(exec.deadline, env.now);
+  let checkpoint: unknown;
+  let last: RecordBatch<unknown> | undefined; // the batch of the record done last, and its index
+  let lastIndex = 0;
   let records = 0;
   let sinceProgress = 0;
   try {
-    for await (const batch of readBatches(reader, spec, task.split, io)) {
+    reading: for await (const batch of readBatches(reader, spec, task.checkpoint ?? task.split, io)) {
       if (signal.aborted) throw signal.reason;
       const { values, bad } = batch;
       for (let i = 0; i < values.length; i++) {
+        if (clock.due()) {
+          checkpoint = last!.resumeAfter?.(lastIndex);
+          if (checkpoint !== undefined) break reading;
+          if (!last!.resumeAfter) {
+            env.logger.warn(
+              `input "${spec.type}" cannot resume mid-split, so task ${task.taskId} runs past its time budget to the end of its split`,
+            );
+            clock.disable();
+          }
+        }
+        last = batch;
+        lastIndex = i;
         const rejected = bad?.get(i);
         if (rejected) {
           if (def.badRecords !== 'skip') throw atPosition(rejected.error, await batch.position(i));
@@ -80,15 +103,18 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
       sinceProgress += values.length;
       if (sinceProgress >= PROGRESS_EVERY) {
         sinceProgress = 0;
-        env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
+        env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + records });
       }
     }
-    env.onProgress?.({ runId: run.runId, taskId: task.taskId, records });
+    env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + records });
     counters.add('map-records', records);
 
-    if (!collector) return { output: { parts: await outputs.close() }, counters: counters.snapshot() };
+    const resume = checkpoint === undefined ? {} : { checkpoint };
+    if (!collector)
+      return { output: { parts: await outputs.close() }, counters: counters.snapshot(), ...resume };
 
-    const name = `tmp/${run.runId}/${stage.name}/map/${task.taskId}/a${task.attempt}`;
+    // Every claim is a new attempt, so `a<attempt>` alone is unique; `-s<n>` marks a continuation.
+    const name = `tmp/${run.runId}/${stage.name}/map/${task.taskId}/a${task.attempt}${slice > 0 ? `-s${slice}` : ''}`;
     await env.blobs.put(name, collector.finish(), { createOnly: true });
     counters.add('map-emits', collector.recordsIn);
     counters.add('map-spills', collector.spills);
@@ -100,6 +126,7 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
         parts: await outputs.close(),
       },
       counters: counters.snapshot(),
+      ...resume,
     };
   } catch (err) {
     await outputs.abort();

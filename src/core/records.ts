@@ -68,6 +68,17 @@ export interface TaskOutput {
   spills?: number;
 }
 
+/**
+ * A slice a task committed at its time budget before it finished: what that slice wrote and
+ * counted. The task's output is the union of its slices' and its final `output`, in that order.
+ */
+export interface TaskSlice {
+  /** The attempt that committed the slice; attempts after it count against `maxAttempts`. */
+  attempt: number;
+  output: TaskOutput;
+  counters: Counters;
+}
+
 export interface TaskRecord {
   runId: string;
   taskId: string;
@@ -86,8 +97,17 @@ export interface TaskRecord {
   split?: unknown;
   /** Human description of the split, for status pages. */
   description?: string;
+  /** What the final slice wrote (the whole task's output when it ran in one slice). */
   output?: TaskOutput;
+  /** Summed over every committed slice: a DONE task's counters are the whole task's. */
   counters?: Counters;
+  /** The slices committed before the current one, oldest first (a task that hit its time budget). */
+  slices?: TaskSlice[];
+  /**
+   * Where the next slice starts. Map: the input reader's descriptor of the rest of the split (read
+   * instead of `split`). Reduce: `{ afterKey }`, the last key reduced (see reduce-task.ts).
+   */
+  checkpoint?: unknown;
   /** Last error, and the count of failed attempts. */
   error?: ErrorInfo;
   failures?: number;
@@ -95,6 +115,18 @@ export interface TaskRecord {
   updatedAt: string;
   startedAt?: string;
   finishedAt?: string;
+}
+
+/** Every output the task committed: its earlier slices', then the final one's once it is DONE. */
+export function committedOutputs(task: TaskRecord): TaskOutput[] {
+  const outputs = (task.slices ?? []).map((s) => s.output);
+  if (task.state === 'DONE' && task.output) outputs.push(task.output);
+  return outputs;
+}
+
+/** Slices committed so far; a DONE task that never hit its budget has one. */
+export function sliceCount(task: TaskRecord): number {
+  return (task.slices?.length ?? 0) + (task.state === 'DONE' ? 1 : 0);
 }
 
 export function taskId(stage: number, phase: TaskPhase, index: number): string {

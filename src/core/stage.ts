@@ -4,7 +4,7 @@
 import { ConfigError } from './errors.ts';
 import { isMapReduce, type Job, type Stage } from './job.ts';
 import { materializeParams } from './params.ts';
-import type { RunRecord, TaskPhase } from './records.ts';
+import { committedOutputs, type RunRecord, type TaskPhase } from './records.ts';
 import type { InputSpec, OutputSpec } from '../io/types.ts';
 import type { StateStore } from '../ports/state-store.ts';
 
@@ -66,7 +66,7 @@ export function findStage(job: Job, name: string): Stage {
   return stage;
 }
 
-/** Committed part names of `output` of an earlier stage, in task order. */
+/** Committed part names of `output` of an earlier stage, in task then slice order. */
 export async function committedParts(
   state: StateStore,
   job: Job,
@@ -87,5 +87,5 @@ export async function committedParts(
     phase: outputPhase(stage),
     state: 'DONE',
   });
-  return tasks.flatMap((t) => (t.output?.parts?.[name] ?? []).map((p) => p.name));
+  return tasks.flatMap(committedOutputs).flatMap((o) => (o.parts?.[name] ?? []).map((p) => p.name));
 }

@@ -8,6 +8,8 @@ import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
 export interface TaskResult {
   output: TaskOutput;
   counters: Counters;
+  /** Set when the body stopped at its time budget: where the next slice starts (TaskRecord.checkpoint). */
+  checkpoint?: unknown;
 }
 
 export interface TaskExecution {
@@ -16,6 +18,11 @@ export interface TaskExecution {
   run: RunRecord;
   task: TaskRecord;
   signal: AbortSignal;
+  /**
+   * Epoch millis (env.now()) after which the body ends its slice at the next record or key it can
+   * resume from, having done at least one; undefined: no budget, run to the end.
+   */
+  deadline?: number;
 }
 
 const POSITION = Symbol.for('cloudreduce.position');

@@ -1,19 +1,32 @@
 // Runs one map or reduce task message under the commit protocol: claim an attempt, work with a
 // renewed lease, write only attempt-scoped objects, commit in one transaction, then check the phase
 // barrier. Every duplicate, late or stale delivery ends in a no-op, never in a second output.
+// A body that stopped at the time budget commits a slice instead and the task goes on in a new
+// message, from its checkpoint.
 
 import { checkBarrier } from './barrier.ts';
 import type { EngineEnv } from './env.ts';
 import { TransientError, isPermanent, toErrorInfo } from './errors.ts';
 import { executeMap } from './map-task.ts';
 import type { TaskMessage } from './messages.ts';
+import { publishTasks } from './plan.ts';
 import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
 import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
-import { claimTask, commitTask, failRun, failTask, renewLease } from './task-state.ts';
+import {
+  claimTask,
+  commitSlice,
+  commitTask,
+  failRun,
+  failTask,
+  renewLease,
+  sliceAttempts,
+} from './task-state.ts';
 
 export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): Promise<void> {
   const { runId, taskId } = message;
+  // The time budget counts from the delivery: that is when the function's own clock started.
+  const started = env.now();
   const log = env.logger.child({ runId, taskId });
   const run = await env.state.getRun(runId);
   if (!run) {
@@ -49,6 +62,7 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   let result: TaskResult;
   try {
     const exec: TaskExecution = { env: { ...env, logger: log }, job, run, task, signal: abort.signal };
+    if (env.taskBudgetMillis !== undefined) exec.deadline = started + env.taskBudgetMillis;
     result = task.phase === 'map' ? await executeMap(exec) : await executeReduce(exec);
   } catch (err) {
     clearInterval(renewer);
@@ -58,6 +72,7 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
     clearInterval(renewer);
   }
 
+  if (result.checkpoint !== undefined) return commitAndContinue(env, task, result);
   const committed = await env.state.updateTask(
     runId,
     taskId,
@@ -69,6 +84,28 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
     return;
   }
   await checkBarrier(env, job, runId, task.stage, task.phase);
+}
+
+/**
+ * Commits a slice (the task goes back to PENDING with its checkpoint) and publishes the message
+ * that continues it. A crash in between leaves a PENDING task that the sweeper re-publishes.
+ */
+async function commitAndContinue(env: EngineEnv, task: TaskRecord, result: TaskResult): Promise<void> {
+  const log = env.logger.child({ runId: task.runId, taskId: task.taskId, attempt: task.attempt });
+  const committed = await env.state.updateTask(
+    task.runId,
+    task.taskId,
+    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now()),
+  );
+  if (!committed?.changed) {
+    log.info('another attempt committed first; discarding this slice');
+    await discard(env, result.output);
+    return;
+  }
+  log.info('time budget reached: slice committed, continuing in a new message', {
+    slice: committed.record.slices?.length,
+  });
+  await publishTasks(env, task.runId, [committed.record]);
 }
 
 async function keepLease(env: EngineEnv, task: TaskRecord, abort: AbortController): Promise<void> {
@@ -92,7 +129,9 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
     await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, true, env.now()));
     return;
   }
-  const final = isPermanent(err) || task.attempt >= run.options.maxAttempts;
+  // Attempts count per slice: a long task's earlier slices do not use up its retries.
+  const attempts = sliceAttempts(task);
+  const final = isPermanent(err) || attempts >= run.options.maxAttempts;
   const updated = await env.state.updateTask(
     task.runId,
     task.taskId,
@@ -100,12 +139,13 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
   );
   if (!updated?.changed) return; // lost the lease meanwhile; someone else owns the task now
   if (final) {
-    log.error(`task failed: ${info.message}`, { error: info, attempts: task.attempt });
+    log.error(`task failed: ${info.message}`, { error: info, attempts });
     await env.state.updateRun(run.runId, failRun({ ...info, taskId: task.taskId }, env.now()));
     return;
   }
-  log.warn(`attempt ${task.attempt} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, {
+  log.warn(`attempt ${attempts} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, {
     position: info.position,
+    ...(task.slices ? { slice: task.slices.length } : {}),
   });
   // Throwing makes the transport redeliver the message after its backoff.
   throw new TransientError(`task ${task.taskId} attempt ${task.attempt} failed: ${info.message}`, {

@@ -2,8 +2,9 @@
 // inside a transaction; keeping them pure makes every store behave the same and makes them testable.
 //
 //   PENDING ──claim──► RUNNING ──commit (same attempt)──► DONE
-//      ▲                 │  └──fail, attempts left──► PENDING
-//      └─lease expired───┘  └──fail, permanent or last attempt──► FAILED
+//      ▲ ▲               │  ├──commit a slice at the time budget──► PENDING (+ slice, checkpoint)
+//      │ └─lease expired─┘  ├──fail, attempts left──► PENDING
+//      └────────────────────┘  └──fail, permanent or last attempt──► FAILED
 
 import type { ErrorInfo } from './errors.ts';
 import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
@@ -43,13 +44,51 @@ export function renewLease(attempt: number, owner: string, until: number, now: n
       : undefined;
 }
 
+/** The final commit: the task is DONE; its counters add to those of its earlier slices. */
 export function commitTask(attempt: number, output: TaskOutput, counters: Counters, now: number) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
     const iso = new Date(now).toISOString();
-    const { leaseOwner: _o, leaseExpiresAt: _l, ...rest } = task;
-    return { ...rest, state: 'DONE', output, counters, finishedAt: iso, updatedAt: iso };
+    const { leaseOwner: _o, leaseExpiresAt: _l, checkpoint: _c, ...rest } = task;
+    return {
+      ...rest,
+      state: 'DONE',
+      output,
+      counters: sumCounters([task.counters, counters]),
+      finishedAt: iso,
+      updatedAt: iso,
+    };
   };
+}
+
+/**
+ * A slice commit at the time budget: what this attempt did is committed as one more slice, the
+ * lease is released (PENDING), and the next claim continues from `checkpoint`.
+ */
+export function commitSlice(
+  attempt: number,
+  output: TaskOutput,
+  counters: Counters,
+  checkpoint: unknown,
+  now: number,
+) {
+  return (task: TaskRecord): TaskRecord | undefined => {
+    if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
+    const { leaseOwner: _o, leaseExpiresAt: _l, ...rest } = task;
+    return {
+      ...rest,
+      state: 'PENDING',
+      slices: [...(task.slices ?? []), { attempt, output, counters }],
+      checkpoint,
+      counters: sumCounters([task.counters, counters]),
+      updatedAt: new Date(now).toISOString(),
+    };
+  };
+}
+
+/** Attempts at the current slice: the claims since the last slice commit (maxAttempts bounds these). */
+export function sliceAttempts(task: TaskRecord): number {
+  return task.attempt - (task.slices?.at(-1)?.attempt ?? 0);
 }
 
 /**

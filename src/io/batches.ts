@@ -10,6 +10,7 @@ export async function* recordsOf<R>(batches: AsyncIterable<RecordBatch<R>>): Asy
       const bad = batch.bad?.get(i);
       const record: InputRecord<R> = { value: batch.values[i]!, position: () => batch.position(i) };
       if (bad) record.bad = bad;
+      if (batch.resumeAfter) record.resumeAfter = () => batch.resumeAfter!(i);
       yield record;
     }
   }
@@ -22,18 +23,24 @@ export async function* batchesOf<R>(
 ): AsyncGenerator<RecordBatch<R>> {
   let values: R[] = [];
   let positions: InputRecord<R>['position'][] = [];
+  let resumes: InputRecord<R>['resumeAfter'][] | undefined;
   let bad: Map<number, { error: Error; raw: string }> | undefined;
   const flush = (): RecordBatch<R> => {
     const p = positions;
+    const r = resumes;
     const batch: RecordBatch<R> = { values, position: (i) => p[i]!() };
     if (bad) batch.bad = bad;
+    if (r) batch.resumeAfter = (i) => r[i]?.();
     values = [];
     positions = [];
+    resumes = undefined;
     bad = undefined;
     return batch;
   };
   for await (const record of records) {
     if (record.bad) (bad ??= new Map()).set(values.length, record.bad);
+    // Kept only when the reader can resume at all, so plain readers pay nothing for it.
+    if (record.resumeAfter) (resumes ??= [])[values.length] = record.resumeAfter;
     values.push(record.value);
     positions.push(record.position);
     if (values.length >= size) yield flush();

@@ -33,6 +33,11 @@ export interface InputRecord<R> {
    * stage's `badRecords`, to fail the run with `error` or to count it and write `raw` aside.
    */
   bad?: { error: Error; raw: string };
+  /**
+   * The split descriptor of the rest of the split after this record (see RecordBatch.resumeAfter);
+   * undefined or absent: the reader cannot resume here.
+   */
+  resumeAfter?: () => unknown;
 }
 
 /** Context given to a reader at split time. */
@@ -59,6 +64,13 @@ export interface RecordBatch<R> {
   position(i: number): string | Promise<string>;
   /** Bad records by index into `values` (whose slot holds a placeholder). */
   bad?: ReadonlyMap<number, { error: Error; raw: string }>;
+  /**
+   * A split descriptor for the rest of the split after values[i]: reading it yields exactly the
+   * records that follow values[i]. A task at its time budget commits what it did and continues from
+   * here in a new message. Return undefined where the reader cannot resume; a reader without this
+   * method makes a task run to the end of its split whatever the budget.
+   */
+  resumeAfter?(i: number): unknown;
 }
 
 export interface InputReader<S extends InputSpec = InputSpec, R = unknown> {

@@ -29,6 +29,8 @@ export interface LocalRuntimeOptions {
   logger?: Logger;
   faults?: FaultPlan;
   leaseMillis?: number;
+  /** Slice tasks after this long, as the cloud does (EngineEnv.taskBudgetMillis); default: no budget. */
+  taskBudgetMillis?: number;
   sweepEveryMillis?: number;
   onProgress?: (p: { runId: string; taskId: string; records: number }) => void;
 }
@@ -44,6 +46,8 @@ export class LocalRuntime {
     const logger = options.logger ?? silentLogger;
     const cwd = options.cwd ?? process.cwd();
     const leaseMillis = options.leaseMillis ?? DEFAULTS.leaseMillis;
+    const budget =
+      options.taskBudgetMillis === undefined ? {} : { taskBudgetMillis: options.taskBudgetMillis };
     this.adapters = openLocalAdapters(options.dataDir, cwd);
     this.bus = new LocalMessageBus({ logger, ...(options.faults ? { faults: options.faults } : {}) });
     this.env = {
@@ -53,6 +57,7 @@ export class LocalRuntime {
       logger,
       workerId: `local-${process.pid}-main`,
       leaseMillis,
+      ...budget,
       now: Date.now,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     };
@@ -67,6 +72,7 @@ export class LocalRuntime {
               cwd,
               userModules: options.userModules ?? [],
               leaseMillis,
+              ...budget,
             },
             bus: this.bus,
             state: this.adapters.state,

@@ -41,6 +41,7 @@ const env: EngineEnv = {
   ),
   workerId: init.workerId,
   leaseMillis: init.leaseMillis ?? DEFAULTS.leaseMillis,
+  ...(init.taskBudgetMillis !== undefined ? { taskBudgetMillis: init.taskBudgetMillis } : {}),
   now: Date.now,
   onProgress: (p) => send({ type: 'progress', ...p }),
 };

@@ -10,6 +10,7 @@ export interface WorkerInit {
   userModules: string[];
   workerId: string;
   leaseMillis: number;
+  taskBudgetMillis?: number;
 }
 
 export type ToWorker =

@@ -1,12 +1,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TaskRecord } from '../../src/core/records.ts';
+import { committedOutputs, sliceCount, type TaskRecord } from '../../src/core/records.ts';
 import {
   claimTask,
+  commitSlice,
   commitTask,
   failTask,
   releaseTask,
   renewLease,
+  sliceAttempts,
   sumCounters,
 } from '../../src/core/task-state.ts';
 
@@ -79,6 +81,56 @@ describe('task state machine', () => {
     assert.equal(released.attempt, 1);
     assert.equal(releaseTask(50)(base), undefined);
   });
+
+  test('a slice commit releases the task as PENDING with its checkpoint, and the next claim continues it', () => {
+    const running = claim(0)(base)!;
+    assert.equal(commitSlice(2, {}, {}, { at: 1 }, 10)(running), undefined, 'only the holding attempt');
+    const pending = commitSlice(1, { shuffleObject: 'o1' }, { n: 2 }, { at: 5 }, 10)(running)!;
+    assert.equal(pending.state, 'PENDING');
+    assert.equal(pending.leaseOwner, undefined);
+    assert.equal(pending.leaseExpiresAt, undefined);
+    assert.deepEqual(pending.checkpoint, { at: 5 });
+    assert.deepEqual(pending.slices, [{ attempt: 1, output: { shuffleObject: 'o1' }, counters: { n: 2 } }]);
+    assert.deepEqual(pending.counters, { n: 2 });
+    assert.equal(
+      commitSlice(1, {}, {}, { at: 9 }, 20)(pending),
+      undefined,
+      'a duplicate slice commit is a no-op',
+    );
+    const next = claim(20)(pending)!;
+    assert.equal(next.attempt, 2);
+    assert.deepEqual(next.checkpoint, { at: 5 });
+  });
+
+  test('the final commit sums the counters of all slices, drops the checkpoint and keeps every output', () => {
+    const sliced = commitSlice(1, { shuffleObject: 'o1' }, { n: 2, a: 1 }, { at: 5 }, 10)(claim(0)(base)!)!;
+    const again = commitSlice(2, { shuffleObject: 'o2' }, { n: 3 }, { at: 9 }, 20)(claim(10)(sliced)!)!;
+    const done = commitTask(3, { shuffleObject: 'o3' }, { n: 4 }, 30)(claim(20)(again)!)!;
+    assert.equal(done.state, 'DONE');
+    assert.deepEqual(done.counters, { n: 9, a: 1 });
+    assert.equal(done.checkpoint, undefined);
+    assert.deepEqual(
+      committedOutputs(done).map((o) => o.shuffleObject),
+      ['o1', 'o2', 'o3'],
+    );
+    assert.equal(sliceCount(done), 3);
+    assert.deepEqual(
+      committedOutputs(again).map((o) => o.shuffleObject),
+      ['o1', 'o2'],
+      'not DONE: slices only',
+    );
+  });
+
+  const attemptCases: [string, Partial<TaskRecord>, number][] = [
+    ['no slices: every claim', { attempt: 3 }, 3],
+    ['claims since the last slice', { attempt: 7, slices: [{ attempt: 5, output: {}, counters: {} }] }, 2],
+    ['first claim after a slice', { attempt: 6, slices: [{ attempt: 5, output: {}, counters: {} }] }, 1],
+  ];
+  for (const [name, fields, want] of attemptCases) {
+    test(`attempts that count against maxAttempts: ${name}`, () => {
+      assert.equal(sliceAttempts({ ...base, ...fields }), want);
+    });
+  }
 
   test('counters are summed by name', () => {
     assert.deepEqual(sumCounters([{ a: 1, b: 2 }, undefined, { a: 3 }]), { a: 4, b: 2 });

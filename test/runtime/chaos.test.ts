@@ -47,3 +47,23 @@ test('dedupe under heavy duplication still writes exactly 200 records', async ()
   // Counters of duplicate attempts never reach the totals: every record was read exactly once.
   assert.equal(run.stages[0]!.counters!['map-records'], 400);
 });
+
+for (const seed of [21, 22, 23]) {
+  test(`tasks sliced at every record and key under duplicate and lost deliveries give the exact output (seed ${seed})`, async () => {
+    const job = combinerSums({ combine: true, name: 'chaos-sliced-sums' });
+    const clean = await runJob(job, { shards: 4, partitions: 2 });
+    const faulty = await runJob(job, {
+      shards: 4,
+      partitions: 2,
+      taskBudgetMillis: 0,
+      faults: { seed, duplicateRate: 0.4, failBeforeRate: 0.1, failAfterRate: 0.2, maxDelayMillis: 3 },
+    });
+    assert.equal(faulty.run.status, 'DONE', JSON.stringify(faulty.run.error));
+    assert.deepEqual(faulty.outputs.sums, clean.outputs.sums);
+    const counters = faulty.run.stages[0]!.counters!;
+    assert.equal(counters['map-records'], 400, 'every record counted once, whatever was redelivered');
+    assert.equal(counters['reduce-keys'], 4);
+    const d = faulty.delivery;
+    assert.ok(d.duplicates > 0 && d.lostAcks + d.lostBeforeHandler > 0, JSON.stringify(d));
+  });
+}

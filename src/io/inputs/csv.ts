@@ -11,6 +11,7 @@ import { positionIn, readRangeLines } from './file-lines.ts';
 import {
   pathList,
   rangesOf,
+  restOfSplit,
   splitFiles,
   type FileInputOptions,
   type FileInputSpec,
@@ -78,7 +79,8 @@ async function* csvBatches(
   checkCsvSpec(spec);
   const delimiter = spec.delimiter ?? ',';
   const header = spec.header ?? true;
-  for (const range of rangesOf(descriptor)) {
+  const ranges = rangesOf(descriptor);
+  for (const [r, range] of ranges.entries()) {
     const columns =
       header === true ? await readHeader(files, range, delimiter) : header === false ? undefined : header;
     for await (const batch of readRangeLines(files, range)) {
@@ -105,6 +107,7 @@ async function* csvBatches(
       const out: RecordBatch<CsvRecord> = {
         values,
         position: (i) => positionIn(range.uri, batch, lines[i]!),
+        resumeAfter: (i) => restOfSplit(ranges, r, batch.rest(lines[i]!)),
       };
       if (bad) out.bad = bad;
       yield out;
@@ -135,7 +138,10 @@ async function readHeader(
   range: FileRange,
   delimiter: string,
 ): Promise<readonly string[]> {
-  const first: FileRange = range.gzip ? range : { uri: range.uri, start: 0, end: 0, size: range.size };
+  // The file's first line, also when `range` resumes mid-file (a checkpoint; for gzip too).
+  const first: FileRange = range.gzip
+    ? { uri: range.uri, start: 0, end: range.end, size: range.size, gzip: true }
+    : { uri: range.uri, start: 0, end: 0, size: range.size };
   for await (const batch of readRangeLines(files, first)) {
     const parsed = parseCsvLine(batch.texts[0]!, delimiter);
     const fail = (what: string): never => {

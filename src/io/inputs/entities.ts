@@ -1,10 +1,11 @@
 // Datastore entities of one kind as input. The store cuts the key space into ranges of similar
 // size (Datastore samples __scatter__, like the predecessor's DatastoreInputReader); each split
-// is one key range, and a task queries its range with the job's filters.
+// is one key range, and a task queries its range with the job's filters. A checkpoint is the rest
+// of the range after the last key read.
 
 import { ConfigError } from '../../core/errors.ts';
 import type { Entity, EntityKey, EntityQuery, KeyRange, PropertyFilter } from '../../ports/entity-store.ts';
-import type { InputReader } from '../types.ts';
+import type { InputReader, InputRecord } from '../types.ts';
 
 export interface EntityInputSpec {
   readonly type: 'entities';
@@ -38,6 +39,11 @@ function checkEntitySpec(spec: EntityInputSpec): void {
   }
 }
 
+/** A split is a key range; a checkpoint replaces its start by `after`, the last key read. */
+interface EntitySplit extends KeyRange {
+  after?: EntityKey;
+}
+
 function baseQuery(spec: EntityInputSpec): EntityQuery {
   return {
     kind: spec.kind,
@@ -58,25 +64,51 @@ export const entitiesReader: InputReader<EntityInputSpec, Entity> = {
   },
   async *read(spec, descriptor, env) {
     checkEntitySpec(spec);
-    const keyRange = descriptor as KeyRange;
-    for await (const entity of env.entities.query({ ...baseQuery(spec), keyRange })) {
-      yield { value: entity, position: () => `${spec.kind} ${describeKey(entity.key)}` };
+    const { after, ...keyRange } = descriptor as EntitySplit;
+    // A checkpoint resumes at the last key read, inclusive (the store's ranges are [start, end)),
+    // and skips that one entity.
+    const range: KeyRange = after ? { ...keyRange, start: after } : keyRange;
+    // Resuming by key needs results in key order: equality filters keep it, but Datastore orders
+    // results with an inequality filter by that property first, so such a task runs to its end.
+    const resumable = (spec.filters ?? []).every((f) => f.op === '=');
+    for await (const entity of env.entities.query({ ...baseQuery(spec), keyRange: range })) {
+      if (after && sameKey(entity.key, after)) continue;
+      const record: InputRecord<Entity> = {
+        value: entity,
+        position: () => `${spec.kind} ${describeKey(entity.key)}`,
+      };
+      if (resumable) {
+        record.resumeAfter = (): EntitySplit => ({
+          ...(keyRange.end ? { end: keyRange.end } : {}),
+          after: keyFields(entity.key),
+        });
+      }
+      yield record;
     }
   },
 };
 
 /** Only the key fields, so the descriptor stays small and stores as plain JSON. */
-function jsonSafe(range: KeyRange): KeyRange {
-  const key = (k: EntityKey): EntityKey => ({
+function keyFields(k: EntityKey): EntityKey {
+  return {
     kind: k.kind,
     ...(k.namespace !== undefined ? { namespace: k.namespace } : {}),
     ...(k.id !== undefined ? { id: k.id } : {}),
     ...(k.name !== undefined ? { name: k.name } : {}),
-  });
-  return {
-    ...(range.start ? { start: key(range.start) } : {}),
-    ...(range.end ? { end: key(range.end) } : {}),
   };
+}
+
+function jsonSafe(range: KeyRange): KeyRange {
+  return {
+    ...(range.start ? { start: keyFields(range.start) } : {}),
+    ...(range.end ? { end: keyFields(range.end) } : {}),
+  };
+}
+
+function sameKey(a: EntityKey, b: EntityKey): boolean {
+  return (
+    a.id === b.id && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '') && a.kind === b.kind
+  );
 }
 
 function bound(key: EntityKey | undefined, side: 'start' | 'end'): string {

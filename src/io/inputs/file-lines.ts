@@ -3,6 +3,9 @@
 // the previous range, even when it starts exactly at `start`), then reads lines while a line's
 // first byte is at or before `end`. So every line is read by exactly one range whatever the cuts.
 //
+// A range resumed at a checkpoint (`lineStart`) starts at the first byte of a line and reads it;
+// a gzip one decompresses from the start and drops the bytes before `start`.
+//
 // The range is streamed; past `end` the reader fetches growing windows only until the last line
 // is complete. A split does not know the line number it starts at: it is counted on demand, only
 // when a position is needed (errors), by streaming the file up to the line.
@@ -21,17 +24,22 @@ const TAIL_MAX_WINDOW_BYTES = 8 * 1024 * 1024;
 export interface RangeBatch extends LineBatch {
   /** The 1-based line number in the file of texts[k]; a Promise when it must be counted first. */
   lineNumber(k: number): number | Promise<number>;
+  /** What is left of the range after texts[k]: a checkpoint's range, undefined when nothing is. */
+  rest(k: number): FileRange | undefined;
 }
 
 export async function* readRangeLines(files: InputFiles, range: FileRange): AsyncGenerator<RangeBatch> {
-  const chunks = range.gzip ? gunzip(files, range.uri) : readWithTail(files, range);
+  const resumed = range.lineStart === true;
+  const chunks = range.gzip
+    ? dropBytes(gunzip(files, range.uri), resumed ? range.start : 0)
+    : readWithTail(files, range);
   const batches = scanLines(chunks, {
     start: range.start,
-    skipFirst: range.start > 0,
+    skipFirst: range.start > 0 && !resumed,
     lastStart: range.gzip ? Infinity : range.end,
   });
   // Line number of the range's first line: 1 at the start of a file, else counted once on demand.
-  let base: number | Promise<number> | undefined = range.start === 0 ? 1 : undefined;
+  let base: number | Promise<number> | undefined = range.firstLine ?? (range.start === 0 ? 1 : undefined);
   let seen = 0;
   for await (const batch of batches) {
     // A UTF-8 byte order mark is not part of the first line's text.
@@ -45,6 +53,23 @@ export async function* readRangeLines(files: InputFiles, range: FileRange): Asyn
       lineNumber: (k: number) => {
         base ??= countNewlines(files, range.uri, firstOffset).then((n) => n + 1 - first);
         return typeof base === 'number' ? base + first + k : base.then((b) => b + first + k);
+      },
+      rest: (k: number) => {
+        const start = k + 1 < batch.offsets.length ? batch.offsets[k + 1]! : batch.next;
+        // Lines starting after `end` belong to the next split; gzip ranges own the whole file.
+        if (!range.gzip && (start > range.end || start >= range.size)) return undefined;
+        // Only a line number known already: counting it here would read the file up to the line.
+        const line = typeof base === 'number' ? base + first + k + 1 : undefined;
+        const { uri, end, size } = range;
+        return {
+          uri,
+          start,
+          end,
+          size,
+          ...(range.gzip ? { gzip: true as const } : {}),
+          lineStart: true,
+          ...(line !== undefined ? { firstLine: line } : {}),
+        };
       },
     };
   }
@@ -60,6 +85,19 @@ async function* readWithTail(files: InputFiles, range: FileRange): AsyncGenerato
     yield* files.read(range.uri, { start: pos, end });
     pos = end;
     window = Math.min(window * 2, TAIL_MAX_WINDOW_BYTES);
+  }
+}
+
+/** The stream without its first `n` bytes. */
+async function* dropBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  let left = n;
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
   }
 }
 

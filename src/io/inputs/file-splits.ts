@@ -29,6 +29,14 @@ export interface FileRange {
   size: number;
   /** Read whole through gunzip. */
   gzip?: true;
+  /**
+   * Set on the rest of a range after a slice (a checkpoint): `start` is the first byte of a line,
+   * which is read, not skipped as the first partial line of a cut. For gzip, `start` is an offset
+   * in the decompressed text.
+   */
+  lineStart?: true;
+  /** 1-based line number of the line at `start`, when the checkpoint knew it (saves counting). */
+  firstLine?: number;
 }
 
 export interface FileSplitDescriptor {
@@ -115,6 +123,18 @@ export function rangesOf(descriptor: unknown): FileRange[] {
     );
   }
   return ranges;
+}
+
+/**
+ * The descriptor of the rest of a split: what is left of ranges[r] (`rest`, undefined when nothing
+ * is) and the ranges after it.
+ */
+export function restOfSplit(
+  ranges: readonly FileRange[],
+  r: number,
+  rest: FileRange | undefined,
+): FileSplitDescriptor {
+  return { ranges: [...(rest ? [rest] : []), ...ranges.slice(r + 1)] };
 }
 
 /** Accepts one path or a list; undefined stays undefined so `--input` can fill it in. */

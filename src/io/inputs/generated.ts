@@ -79,7 +79,11 @@ export const generatedReader: InputReader<GeneratedInputSpec, number | string> =
     const { start, end } = descriptor as IndexRange;
     for (let i = start; i < end; i++) {
       const value = spec.kind === 'integers' ? i : randomString(spec.seed ?? 1, i, spec.length ?? 10);
-      yield { value, position: () => `generated ${spec.kind} #${i}` };
+      yield {
+        value,
+        position: () => `generated ${spec.kind} #${i}`,
+        resumeAfter: (): IndexRange => ({ start: i + 1, end }),
+      };
     }
   },
 };

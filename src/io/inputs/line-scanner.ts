@@ -9,6 +9,8 @@ export interface LineBatch {
   offsets: number[];
   /** Each line's text, without the '\n' and without a trailing '\r'. */
   texts: string[];
+  /** Byte offset just past the last line (its '\n' included): where the line after it starts. */
+  next: number;
 }
 
 export interface ScanOptions {
@@ -33,7 +35,7 @@ export async function* scanLines(
   let pos = options.start; // offset of chunk[0]
   const done = () => !skipping && pending.length === 0 && pendingStart > options.lastStart;
   for await (const chunk of chunks) {
-    const batch: LineBatch = { offsets: [], texts: [] };
+    const batch: LineBatch = { offsets: [], texts: [], next: 0 };
     let from = 0;
     while (from < chunk.length && !done()) {
       const nl = chunk.indexOf(NL, from);
@@ -56,13 +58,18 @@ export async function* scanLines(
       from = nl + 1;
     }
     pos += chunk.length;
+    batch.next = pendingStart;
     if (batch.texts.length > 0) yield batch;
     if (done()) return;
   }
   // The last line of a file without a trailing newline (a file ending in '\n' has no such line).
   if (!skipping && pending.length > 0 && pendingStart <= options.lastStart) {
     const line = Buffer.concat(pending);
-    yield { offsets: [pendingStart], texts: [decode(line, 0, line.length)] };
+    yield {
+      offsets: [pendingStart],
+      texts: [decode(line, 0, line.length)],
+      next: pendingStart + line.length,
+    };
   }
 }
 

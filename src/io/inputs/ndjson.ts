@@ -7,7 +7,14 @@ import type { InputFiles } from '../../ports/input-files.ts';
 import { recordsOf } from '../batches.ts';
 import type { InputReader, RecordBatch } from '../types.ts';
 import { positionIn, readRangeLines } from './file-lines.ts';
-import { pathList, rangesOf, splitFiles, type FileInputOptions, type FileInputSpec } from './file-splits.ts';
+import {
+  pathList,
+  rangesOf,
+  restOfSplit,
+  splitFiles,
+  type FileInputOptions,
+  type FileInputSpec,
+} from './file-splits.ts';
 
 export interface NdjsonInputSpec extends FileInputSpec {
   readonly type: 'ndjson';
@@ -25,7 +32,8 @@ export const BAD_RECORD_HINT =
   "Fix the line or set badRecords: 'skip' on the stage to skip and count bad records.";
 
 async function* ndjsonBatches(descriptor: unknown, files: InputFiles): AsyncGenerator<RecordBatch<unknown>> {
-  for (const range of rangesOf(descriptor)) {
+  const ranges = rangesOf(descriptor);
+  for (const [r, range] of ranges.entries()) {
     for await (const batch of readRangeLines(files, range)) {
       const values: unknown[] = [];
       const lines: number[] = []; // values[i] came from batch line lines[i]
@@ -48,7 +56,11 @@ async function* ndjsonBatches(descriptor: unknown, files: InputFiles): AsyncGene
         lines.push(k);
       }
       if (values.length === 0) continue;
-      const out: RecordBatch<unknown> = { values, position: (i) => positionIn(range.uri, batch, lines[i]!) };
+      const out: RecordBatch<unknown> = {
+        values,
+        position: (i) => positionIn(range.uri, batch, lines[i]!),
+        resumeAfter: (i) => restOfSplit(ranges, r, batch.rest(lines[i]!)),
+      };
       if (bad) out.bad = bad;
       yield out;
     }

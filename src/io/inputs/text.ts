@@ -3,7 +3,14 @@
 import { recordsOf } from '../batches.ts';
 import type { InputReader, RecordBatch } from '../types.ts';
 import { positionIn, readRangeLines } from './file-lines.ts';
-import { pathList, rangesOf, splitFiles, type FileInputOptions, type FileInputSpec } from './file-splits.ts';
+import {
+  pathList,
+  rangesOf,
+  restOfSplit,
+  splitFiles,
+  type FileInputOptions,
+  type FileInputSpec,
+} from './file-splits.ts';
 
 export interface TextInputSpec extends FileInputSpec {
   readonly type: 'text';
@@ -26,13 +33,18 @@ async function* textBatches(
   descriptor: unknown,
   files: Parameters<typeof readRangeLines>[0],
 ): AsyncGenerator<RecordBatch<TextLine>> {
-  for (const range of rangesOf(descriptor)) {
+  const ranges = rangesOf(descriptor);
+  for (const [r, range] of ranges.entries()) {
     const file = range.uri;
     for await (const batch of readRangeLines(files, range)) {
       const { offsets, texts } = batch;
       const values: TextLine[] = new Array(texts.length);
       for (let k = 0; k < texts.length; k++) values[k] = { file, offset: offsets[k]!, text: texts[k]! };
-      yield { values, position: (k) => positionIn(file, batch, k) };
+      yield {
+        values,
+        position: (k) => positionIn(file, batch, k),
+        resumeAfter: (k) => restOfSplit(ranges, r, batch.rest(k)),
+      };
     }
   }
 }
