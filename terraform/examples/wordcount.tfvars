@@ -1,0 +1,32 @@
+# A complete deployment that counts the words of the text files in the incoming bucket every five
+# hours into the BigQuery table cloudreduce.wordcount.
+#
+#   npm run package
+#   terraform -chdir=terraform init
+#   terraform -chdir=terraform apply -var-file=examples/wordcount.tfvars
+#   gcloud storage cp books/*.txt gs://my-project-id-cloudreduce-incoming/books/
+#
+# Replace my-project-id with your project. Everything not set here keeps its default
+# (variables.tf). test/terraform validates every scheduled message below against the registered
+# jobs, so a typo in a job or param name fails `npm test`, not the 3 a.m. run.
+
+project_id = "my-project-id"
+region     = "us-central1"
+
+schedules = {
+  wordcount-books = {
+    description = "Word counts of gs://my-project-id-cloudreduce-incoming/books/, every 5 hours"
+    schedule    = "0 */5 * * *" # minute 0 of hours 0, 5, 10, 15 and 20
+    time_zone   = "Etc/UTC"
+    job         = "wordcount"
+    inputs      = ["gs://my-project-id-cloudreduce-incoming/books/*.txt"]
+    partitions  = 8
+  }
+  # Tweet analytics arrive with ingest (issue 5), e.g.:
+  # tweet-analytics = { schedule = "0 */5 * * *", job = "tweet-analytics", params = { days = "4" } }
+}
+
+# Map and reduce get the 540 s ceiling by default; give map more memory for big books.
+functions = {
+  map = { memory = "2Gi" }
+}

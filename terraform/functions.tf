@@ -1,0 +1,64 @@
+# One gen2 function per entry in src/cloud/functions.ts (CLOUD_FUNCTIONS), all built from the same
+# archive: functions/index.js registers every entry point and entry_point picks one. No
+# event_trigger: each function receives its topic through its own push subscription
+# (triggers.tf), which is what makes dead-lettering configurable from terraform.
+#
+# Ingest (HTTP and GCS-object-finalized events into Datastore entities) does not exist yet; when it
+# does it becomes one more entry in local.function_defaults, with its own trigger, and its invokers
+# will be the principals named in a variable. Nothing here deploys it.
+
+resource "google_cloudfunctions2_function" "fn" {
+  for_each = local.functions
+
+  name        = "${var.name_prefix}-${each.key}"
+  location    = var.region
+  description = "cloudreduce ${each.key}: consumes ${local.topics[each.value.trigger]}"
+  labels      = merge(var.labels, { cloudreduce-function = each.key })
+
+  build_config {
+    runtime         = "nodejs22"
+    entry_point     = each.value.entry_point
+    service_account = "projects/${var.project_id}/serviceAccounts/${local.build_service_account}"
+    # npm omits devDependencies when NODE_ENV is production; the archive's package.json has an empty
+    # gcp-build script, so nothing is compiled in the build: the archive is already JavaScript.
+    environment_variables = {
+      NODE_ENV = "production"
+    }
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = each.value.cpu
+    timeout_seconds                  = each.value.timeout_seconds
+    max_instance_count               = each.value.max_instances
+    min_instance_count               = each.value.min_instances
+    max_instance_request_concurrency = each.value.concurrency
+    environment_variables            = local.function_env
+    service_account_email            = google_service_account.fn[each.key].email
+    ingress_settings                 = var.ingress
+    all_traffic_on_latest_revision   = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = !contains(["map", "reduce"], each.key) || var.task_budget_seconds + 60 <= each.value.timeout_seconds
+      error_message = "task_budget_seconds (${var.task_budget_seconds}) must be at least 60 s below the ${each.key} timeout (${each.value.timeout_seconds} s): the slice must commit before the function is killed."
+    }
+    precondition {
+      condition     = each.value.concurrency == 1 || try(tonumber(each.value.cpu) >= 1, false)
+      error_message = "${each.key}: concurrency above 1 needs cpu of at least 1 (set functions.${each.key}.cpu)."
+    }
+  }
+
+  depends_on = [
+    google_project_service.api,
+    google_project_iam_member.build,
+    google_project_iam_member.datastore_user,
+  ]
+}
