@@ -4,7 +4,7 @@
 import type { CombineFn } from './combine.ts';
 import { runCombine } from './combine.ts';
 import { decodeShuffleKey } from './decode-key.ts';
-import type { SortedRun } from './emit-buffer.ts';
+import type { SortedGroup, SortedRun } from './emit-buffer.ts';
 import type { ObjectEncoder } from './encoder.ts';
 import type { ShuffleRecord } from './format.ts';
 import { MergedRecords } from './merged-records.ts';
@@ -16,8 +16,8 @@ const MERGE_COMBINE_BATCH = 1000;
 /** Encodes one sorted run, yielding chunks as they fill; the last ones carry the footer. */
 export function* encodeSorted(run: SortedRun, encoder: ObjectEncoder): Generator<Buffer> {
   for (let p = 0; p < run.length; p++) {
-    for (const record of run[p]!) {
-      encoder.add(p, record.key, record.value);
+    for (const group of run[p]!) {
+      for (const value of group.values) encoder.add(p, group.key, value);
       if (encoder.readyBytes > 0) yield* encoder.take();
     }
   }
@@ -87,7 +87,18 @@ async function addCombined(
   }
 }
 
-/** One in-memory batch as a source for `mergeSorted`. */
-export async function* batchSource(records: ShuffleRecord[]): AsyncGenerator<ShuffleRecord[]> {
-  if (records.length > 0) yield records;
+/** Records held in memory as a source for `mergeSorted`, in batches like a decoded stream. */
+export async function* groupsSource(
+  groups: SortedGroup[],
+  batchRecords = 4096,
+): AsyncGenerator<ShuffleRecord[]> {
+  let batch: ShuffleRecord[] = [];
+  for (const group of groups) {
+    for (const value of group.values) batch.push({ key: group.key, value });
+    if (batch.length >= batchRecords) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 
 import { ConfigError } from '../errors.ts';
 import type { Key } from '../keys.ts';
-import { batchSource, encodeSorted, mergeSorted } from './build.ts';
+import { encodeSorted, groupsSource, mergeSorted } from './build.ts';
 import type { CombineFn } from './combine.ts';
 import { decodeRecords } from './decoder.ts';
-import { CombiningBuffer, RecordBuffer } from './emit-buffer.ts';
+import { CombiningBuffer, JsonBuffer } from './emit-buffer.ts';
 import type { EmitBuffer } from './emit-buffer.ts';
 import { ObjectEncoder } from './encoder.ts';
 import type { PartitionIndex, ShuffleRecord } from './format.ts';
@@ -71,15 +71,16 @@ export class ShuffleCollector {
     this.#budget = memoryBudgetBytes;
     this.#combine = options.combine;
     this.#scratchDir = resolve(options.scratchDir);
-    this.#buffer = options.combine ? new CombiningBuffer(options.combine) : new RecordBuffer();
+    this.#buffer = options.combine ? new CombiningBuffer(options.combine) : new JsonBuffer();
   }
 
   /** Buffers one pair; throws ConfigError for a bad key or a value JSON cannot carry. */
   emit(key: Key, value: unknown): void {
-    if (this.#state !== 'open')
+    if (this.#state !== 'open') {
       throw new Error(
-        `ShuffleCollector.emit() after finish() or dispose(); the map task must emit before finishing.`,
+        'ShuffleCollector.emit() after finish() or dispose(); the map task must emit before finishing.',
       );
+    }
     this.#buffer.add(key, value);
     this.#recordsIn++;
   }
@@ -111,7 +112,7 @@ export class ShuffleCollector {
   /** The whole intermediate object, header to footer. Call once, after the last emit. */
   finish(): AsyncIterable<Buffer> {
     if (this.#state !== 'open')
-      throw new Error(`ShuffleCollector.finish() was called twice, or after dispose().`);
+      throw new Error('ShuffleCollector.finish() was called twice, or after dispose().');
     this.#state = 'finishing';
     return this.#build();
   }
@@ -144,7 +145,7 @@ export class ShuffleCollector {
       yield* encodeSorted(last, encoder);
     } else {
       while (this.#runs.length > MAX_MERGE_FAN_IN) await this.#mergeRuns(MAX_MERGE_FAN_IN);
-      const memory = (p: number) => [batchSource(last[p]!)];
+      const memory = (p: number) => [groupsSource(last[p]!)];
       yield* this.#withRuns(this.#runs, memory, (sourcesOf) =>
         mergeSorted(encoder, this.#partitions, sourcesOf, this.#combine),
       );

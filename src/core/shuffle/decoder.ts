@@ -27,10 +27,12 @@ export class RecordDecoder {
   #consumed = 0;
 
   /** Decodes every whole record now available; a partial record at the end waits for more bytes. */
-  push(chunk: Buffer): ShuffleRecord[] {
+  push(chunk: Buffer | Uint8Array): ShuffleRecord[] {
+    // Some streams hand out plain Uint8Arrays; view them as Buffers (no copy) for the slice methods.
+    if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let buf = chunk as FastBuffer;
     if (this.#pendingBytes > 0) {
-      this.#pending.push(chunk);
+      this.#pending.push(chunk as Buffer);
       this.#pendingBytes += chunk.length;
       // Gather until the partial record is complete, so a huge record costs one concat, not many.
       if (this.#pendingBytes < this.#need) return [];

@@ -1,19 +1,30 @@
-// The map-side buffer between spills. Without a combiner it keeps records in emit order and sorts
-// them at spill time; with one it aggregates by key (hash aggregation), so a key emitted a million
-// times costs memory for a few values, not a million. Byte counts are estimates: string lengths
-// plus a per-entry allowance for the objects, array slots and Map entries around them.
+// The map-side buffer between spills: values grouped by key in a hash table. Grouping on emit
+// means a spill sorts distinct keys, not records, and equal keys keep their emit order without a
+// stable sort over every record. With a combiner it is hash aggregation: a key emitted a million
+// times holds one value, or a few, not a million.
+//
+// String and number keys are looked up by themselves (one string has one encoding, and a Map
+// already treats -0 as 0), so the hot path encodes a key only when it first enters the buffer.
+// Tuples are looked up by their encoding. Byte counts are estimates: string lengths plus an
+// allowance for the objects, array slots and Map entries around them.
 
 import { encodeKey, partitionOf } from '../keys.ts';
 import type { EncodedKey, Key } from '../keys.ts';
 import { runCombine } from './combine.ts';
 import type { CombineFn } from './combine.ts';
-import type { ShuffleRecord } from './format.ts';
 import { checkValue, estimateValueBytes, valueToJson } from './value-json.ts';
 
-/** Records of one spill, per partition, each partition sorted by key (equal keys in emit order). */
-export type SortedRun = ShuffleRecord[][];
+/** One key of a spill and its values as JSON, in emit order (or as combine returned them). */
+export interface SortedGroup {
+  key: EncodedKey;
+  values: string[];
+}
+
+/** A spill: per partition, groups sorted by key. */
+export type SortedRun = SortedGroup[][];
 
 export interface EmitBuffer {
+  /** Buffers one pair; throws ConfigError for a bad key or a value JSON cannot carry. */
   add(key: Key, value: unknown): void;
   /** Estimated bytes held. */
   readonly bytes: number;
@@ -22,52 +33,75 @@ export interface EmitBuffer {
   drain(partitions: number): SortedRun;
 }
 
-/** A record object, its array slot and two string headers. */
-const RECORD_OVERHEAD = 64;
-/** A Map entry, the entry object and its values array. */
-const ENTRY_OVERHEAD = 128;
-/** Values a key collects before the combiner folds them. */
+/** A Map entry and the entry object or array it points to. */
+const ENTRY_OVERHEAD = 112;
+/** An array slot and a string header, per JSON value. */
+const VALUE_OVERHEAD = 24;
+/** Object values a key collects before the combiner folds them. */
 export const COMBINE_THRESHOLD = 32;
 
-export class RecordBuffer implements EmitBuffer {
-  #records: ShuffleRecord[] = [];
+/** Without a combiner: every value, as JSON, grouped by key. */
+export class JsonBuffer implements EmitBuffer {
+  #primitives = new Map<string | number, string[]>();
+  #tuples = new Map<EncodedKey, string[]>();
   bytes = 0;
 
   get empty(): boolean {
-    return this.#records.length === 0;
+    return this.#primitives.size === 0 && this.#tuples.size === 0;
   }
 
   add(key: Key, value: unknown): void {
-    const encoded = encodeKey(key);
     const json = valueToJson(key, value);
-    this.#records.push({ key: encoded, value: json });
-    this.bytes += encoded.length + json.length + RECORD_OVERHEAD;
+    let values: string[] | undefined;
+    let encoded: EncodedKey | undefined;
+    if (typeof key === 'string' || typeof key === 'number') values = this.#primitives.get(key);
+    else values = this.#tuples.get((encoded = encodeKey(key)));
+    if (values === undefined) {
+      encoded ??= encodeKey(key); // validates the key before it is stored
+      if (typeof key === 'string' || typeof key === 'number') this.#primitives.set(key, [json]);
+      else this.#tuples.set(encoded, [json]);
+      this.bytes += ENTRY_OVERHEAD + encoded.length + json.length + VALUE_OVERHEAD;
+      return;
+    }
+    values.push(json);
+    this.bytes += json.length + VALUE_OVERHEAD;
   }
 
   drain(partitions: number): SortedRun {
     const run = emptyRun(partitions);
-    for (const record of this.#records) run[partitionOf(record.key, partitions)]!.push(record);
-    this.#records = [];
+    for (const [key, values] of this.#primitives) add(run, encodeKey(key), values);
+    for (const [encoded, values] of this.#tuples) add(run, encoded, values);
+    this.#primitives = new Map();
+    this.#tuples = new Map();
     this.bytes = 0;
-    // Array.prototype.sort is stable, which keeps equal keys in emit order.
-    for (const records of run) records.sort(byKey);
-    return run;
+    return sortRun(run);
   }
 }
 
 interface Entry {
   key: Key;
-  values: unknown[];
+  /** The value while the key has one primitive value: combined pairwise as values arrive. */
+  value: unknown;
+  /** Otherwise the values collected since the last fold. */
+  values: unknown[] | undefined;
   bytes: number;
+  /** The part of `bytes` that is the entry and its key. */
+  keyBytes: number;
   /** Size of the last object value measured; later object values of the key are assumed alike. */
   objectBytes: number;
-  combineAt: number;
-  combined: boolean;
+  foldAt: number;
 }
 
+/**
+ * With a combiner. Primitive aggregates (counts, sums, maxima) are combined pairwise as values arrive:
+ * V8 inlines the combiner and elides its two small arrays, so this costs about what a hand-written
+ * Map update costs. Object values are collected and folded every COMBINE_THRESHOLD values, so a
+ * combiner that merges growing objects runs that many times less often.
+ */
 export class CombiningBuffer implements EmitBuffer {
   readonly #combine: CombineFn;
-  #entries = new Map<EncodedKey, Entry>();
+  #primitives = new Map<string | number, Entry>();
+  #tuples = new Map<EncodedKey, Entry>();
   bytes = 0;
 
   constructor(combine: CombineFn) {
@@ -75,76 +109,131 @@ export class CombiningBuffer implements EmitBuffer {
   }
 
   get empty(): boolean {
-    return this.#entries.size === 0;
+    return this.#primitives.size === 0 && this.#tuples.size === 0;
   }
 
   add(key: Key, value: unknown): void {
-    const encoded = encodeKey(key);
     checkValue(key, value);
-    const entry = this.#entries.get(encoded);
-    if (entry === undefined) {
-      const valueBytes = estimateValueBytes(key, value);
-      const bytes = ENTRY_OVERHEAD + encoded.length + valueBytes;
-      const objectBytes = typeof value === 'object' ? valueBytes : 0;
-      this.#entries.set(encoded, {
-        key,
-        values: [value],
-        bytes,
-        objectBytes,
-        combineAt: COMBINE_THRESHOLD,
-        combined: false,
-      });
-      this.bytes += bytes;
-      return;
+    let entry: Entry | undefined;
+    let encoded: EncodedKey | undefined;
+    if (typeof key === 'string' || typeof key === 'number') entry = this.#primitives.get(key);
+    else entry = this.#tuples.get((encoded = encodeKey(key)));
+    if (entry === undefined) return this.#insert(key, encoded ?? encodeKey(key), value);
+    if (entry.values === undefined) {
+      const current = entry.value;
+      if (isPrimitive(current) && isPrimitive(value)) return this.#pairwise(entry, current, value);
+      entry.values = [current];
+      entry.value = undefined;
     }
+    const bytes =
+      typeof value !== 'object' || value === null
+        ? estimateValueBytes(key, value)
+        : this.#objectBytes(entry, value);
     entry.values.push(value);
-    let bytes: number;
-    if (typeof value !== 'object' || value === null) bytes = estimateValueBytes(key, value);
-    else bytes = entry.objectBytes || (entry.objectBytes = estimateValueBytes(key, value));
     entry.bytes += bytes;
     this.bytes += bytes;
-    if (entry.values.length >= entry.combineAt) this.#fold(encoded, entry);
+    if (entry.values.length >= entry.foldAt) this.#fold(entry, entry.values);
   }
 
   drain(partitions: number): SortedRun {
     const run = emptyRun(partitions);
-    for (const [encoded, entry] of this.#entries) {
-      const combined = entry.values.length > 1 || entry.combined;
-      const values =
-        entry.values.length > 1 ? runCombine(this.#combine, entry.key, entry.values) : entry.values;
-      const records = run[partitionOf(encoded, partitions)]!;
-      const origin = combined ? 'returned by combine' : 'emitted';
-      for (const value of values)
-        records.push({ key: encoded, value: valueToJson(entry.key, value, origin) });
-    }
-    this.#entries = new Map();
+    for (const [key, entry] of this.#primitives) add(run, encodeKey(key), this.#json(entry));
+    for (const [encoded, entry] of this.#tuples) add(run, encoded, this.#json(entry));
+    this.#primitives = new Map();
+    this.#tuples = new Map();
     this.bytes = 0;
-    for (const records of run) records.sort(byKey);
-    return run;
+    return sortRun(run);
   }
 
-  #fold(encoded: EncodedKey, entry: Entry): void {
-    const values = runCombine(this.#combine, entry.key, entry.values);
-    let bytes = ENTRY_OVERHEAD + encoded.length;
-    for (const value of values) {
+  #insert(key: Key, encoded: EncodedKey, value: unknown): void {
+    const valueBytes = estimateValueBytes(key, value);
+    const keyBytes = ENTRY_OVERHEAD + encoded.length;
+    const entry: Entry = {
+      key,
+      value,
+      values: undefined,
+      bytes: keyBytes + valueBytes,
+      keyBytes,
+      objectBytes: 0,
+      foldAt: COMBINE_THRESHOLD,
+    };
+    if (typeof value === 'object' && value !== null) {
+      entry.values = [value];
+      entry.value = undefined;
+      entry.objectBytes = valueBytes;
+    }
+    if (typeof key === 'string' || typeof key === 'number') this.#primitives.set(key, entry);
+    else this.#tuples.set(encoded, entry);
+    this.bytes += entry.bytes;
+  }
+
+  #pairwise(entry: Entry, current: unknown, value: unknown): void {
+    const out = runCombine(this.#combine, entry.key, [current, value]);
+    const next = out[0];
+    if (out.length === 1 && isPrimitive(next)) {
+      checkValue(entry.key, next, 'returned by combine');
+      entry.value = next;
+      if (typeof next !== 'number' || typeof current !== 'number') {
+        const delta = estimateValueBytes(entry.key, next) - estimateValueBytes(entry.key, current);
+        entry.bytes += delta;
+        this.bytes += delta;
+      }
+    } else {
+      entry.value = undefined;
+      this.#fold(entry, out, false);
+    }
+  }
+
+  /** Replaces the values by what combine makes of them (or by `values` as they are, when `combine` is false). */
+  #fold(entry: Entry, values: unknown[], combine = true): void {
+    const folded = combine ? runCombine(this.#combine, entry.key, values) : values;
+    let bytes = entry.keyBytes;
+    for (const value of folded) {
       checkValue(entry.key, value, 'returned by combine');
       const size = estimateValueBytes(entry.key, value, 'returned by combine');
-      if (typeof value === 'object') entry.objectBytes = size;
+      if (typeof value === 'object' && value !== null) entry.objectBytes = size;
       bytes += size;
     }
-    entry.values = values;
-    entry.combined = true;
-    // A combiner that does not shrink the list would otherwise run again on every emit.
-    entry.combineAt = Math.max(COMBINE_THRESHOLD, 2 * values.length);
     this.bytes += bytes - entry.bytes;
     entry.bytes = bytes;
+    if (folded.length === 1 && isPrimitive(folded[0])) {
+      // Back to pairwise, e.g. objects of a key summed into a number.
+      entry.value = folded[0];
+      entry.values = undefined;
+      return;
+    }
+    entry.values = folded;
+    // A combiner that does not shrink the list would otherwise run again on every emit.
+    entry.foldAt = Math.max(COMBINE_THRESHOLD, 2 * folded.length);
   }
+
+  #objectBytes(entry: Entry, value: object): number {
+    return entry.objectBytes || (entry.objectBytes = estimateValueBytes(entry.key, value));
+  }
+
+  #json(entry: Entry): string[] {
+    if (entry.values === undefined) return [valueToJson(entry.key, entry.value)];
+    if (entry.values.length === 1) return [valueToJson(entry.key, entry.values[0])];
+    return runCombine(this.#combine, entry.key, entry.values).map((v) =>
+      valueToJson(entry.key, v, 'returned by combine'),
+    );
+  }
+}
+
+function isPrimitive(value: unknown): boolean {
+  return typeof value !== 'object' || value === null;
 }
 
 function emptyRun(partitions: number): SortedRun {
   return Array.from({ length: partitions }, () => []);
 }
 
-function byKey(a: ShuffleRecord, b: ShuffleRecord): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+function add(run: SortedRun, key: EncodedKey, values: string[]): void {
+  run[partitionOf(key, run.length)]!.push({ key, values });
+}
+
+/** Keys are distinct, except strings with lone surrogates that share an encoding; sort is stable. */
+function sortRun(run: SortedRun): SortedRun {
+  for (const groups of run) groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return run;
 }

@@ -39,13 +39,19 @@ export class GroupValues implements Values<unknown>, AsyncIterator<unknown> {
   next(): Promise<IteratorResult<unknown>> {
     if (this.#busy) return this.#busy.then(() => this.next());
     if (this.#combine) {
-      if (this.#next < this.#buffer.length)
+      if (this.#next < this.#buffer.length) {
         return Promise.resolve({ done: false, value: this.#buffer[this.#next++] });
+      }
       if (!this.#hasMore()) return Promise.resolve(DONE);
       return this.#track(this.#fill()).then(() => this.next());
     }
     if (!this.#hasMore()) return Promise.resolve(DONE);
-    const value = this.#parse(this.#merged.value);
+    let value: unknown;
+    try {
+      value = this.#parse(this.#merged.value);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const moving = this.#merged.next();
     const result = { done: false, value } as const;
     return moving ? this.#track(moving.then(() => result)) : Promise.resolve(result);
