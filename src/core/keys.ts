@@ -38,6 +38,12 @@ export function encodeKey(key: Key): EncodedKey {
 
 function encodeInto(key: Key, out: number[]): void {
   if (typeof key === 'string') {
+    // UTF-8 cannot carry a lone surrogate: it would become U+FFFD and collide with that key.
+    if (!key.isWellFormed()) {
+      throw new ConfigError(
+        `A key string has a lone UTF-16 surrogate (${JSON.stringify(key.slice(0, 40))}); it cannot be stored without merging it with other keys. Fix the text first, e.g. key.toWellFormed().`,
+      );
+    }
     out.push(TAG_STRING);
     for (const b of Buffer.from(key, 'utf8')) {
       out.push(b);
@@ -50,10 +56,10 @@ function encodeInto(key: Key, out: number[]): void {
     }
     out.push(TAG_NUMBER);
     f64[0] = key === 0 ? 0 : key; // -0 and 0 are one key
-    const bytes = littleEndian ? [...f64Bytes].reverse() : [...f64Bytes];
-    const negative = (bytes[0]! & 0x80) !== 0;
+    // Big-endian IEEE 754 with the sign flipped (negatives fully inverted) sorts numerically.
+    const negative = (f64Bytes[littleEndian ? 7 : 0]! & 0x80) !== 0;
     for (let i = 0; i < 8; i++) {
-      const b = bytes[i]!;
+      const b = f64Bytes[littleEndian ? 7 - i : i]!;
       out.push(negative ? ~b & 0xff : i === 0 ? b ^ 0x80 : b);
     }
   } else if (Array.isArray(key)) {

@@ -203,3 +203,11 @@ describe('bad keys', () => {
     assert.throws(() => encodeKey({ id: 1 } as unknown as Key), /got an object \(\{"id":1\}\)/);
   });
 });
+
+test('a key string with a lone surrogate is refused instead of colliding with U+FFFD', () => {
+  assert.throws(
+    () => encodeKey('a\uD800b'),
+    (err: Error) => err.name === 'ConfigError' && /lone UTF-16 surrogate/.test(err.message),
+  );
+  assert.notEqual(encodeKey('\uFFFD'), encodeKey('\uD83D\uDE00'));
+});
