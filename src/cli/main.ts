@@ -3,12 +3,14 @@
 import { isPermanent } from '../core/errors.ts';
 import { ABORT_HELP, abortCommand } from './commands/abort.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
+import { DEV_HELP, devCommand } from './commands/dev.ts';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.ts';
 import { JOBS_HELP, jobsCommand } from './commands/jobs.ts';
 import { QUERY_HELP, queryCommand } from './commands/query.ts';
 import { RESUME_HELP, resumeCommand } from './commands/resume.ts';
 import { RUN_HELP, runCommand } from './commands/run.ts';
 import { STATUS_HELP, statusCommand } from './commands/status.ts';
+import { SUBMIT_HELP, submitCommand } from './commands/submit.ts';
 import type { CliIo } from './session.ts';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   query: { run: queryCommand, help: QUERY_HELP, summary: 'SQL on the local warehouse' },
   ingest: { run: ingestCommand, help: INGEST_HELP, summary: 'store NDJSON records as local entities' },
   demo: { run: demoCommand, help: DEMO_HELP, summary: 'wordcount on a generated sample (npm start)' },
+  dev: { run: devCommand, help: DEV_HELP, summary: 'start the emulated cloud here (emulators + functions)' },
+  submit: { run: submitCommand, help: SUBMIT_HELP, summary: 'start a job in the dev cloud or a project' },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]

@@ -1,0 +1,5 @@
+// The finalize function: Pub/Sub messages on the finalize topic → the core's dispatch (src/cloud/function-wrapper.ts).
+import * as ff from '@google-cloud/functions-framework';
+import { wrap } from '../../src/cloud/function-wrapper.ts';
+
+ff.cloudEvent('finalize', wrap('finalize'));

@@ -1,0 +1,10 @@
+// One deployable source for every function: each import registers one entry point with
+// functions-framework, and `--target` (terraform's `entry_point`) picks which one an instance serves.
+// The list of entry points is FUNCTION_NAMES; test/functions checks that it matches what is registered.
+import './split/index.ts';
+import './map/index.ts';
+import './reduce/index.ts';
+import './finalize/index.ts';
+import './sweeper/index.ts';
+
+export { FUNCTION_NAMES, CLOUD_FUNCTIONS } from '../src/cloud/functions.ts';

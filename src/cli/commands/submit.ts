@@ -1,0 +1,126 @@
+// `cloudreduce submit JOB`: validates the job and its params here, with the same messages as
+// `run`, then publishes a job message to the jobs topic of the dev cloud or of a deployed project.
+// The run proceeds in the functions; this prints its id and how to watch it.
+
+import { ConfigError } from '../../core/errors.ts';
+import { parseJobMessage, validRunId, type JobMessage } from '../../core/messages.ts';
+import { parseParamArgs, resolveParams } from '../../core/params.ts';
+import { newRunId } from '../../core/split.ts';
+import { commonOptions, parse, parseBytes, parseCount } from '../args.ts';
+import { openCli, type CliIo } from '../session.ts';
+import { jobHelp } from './run.ts';
+
+export const SUBMIT_HELP = `Usage: cloudreduce submit JOB [options]
+
+Publishes a job message that starts JOB in the cloud: the emulated cloud of a running
+\`cloudreduce dev\` (the default; found through DATA_DIR/dev.json), or a deployed project with
+--project (application default credentials: gcloud auth application-default login).
+The job and its params are checked here first. Prints the run id and how to follow the run.
+
+Options:
+  --param NAME=VALUE       a job parameter (repeatable); see \`cloudreduce submit JOB --help\`
+  --input URI              gs://BUCKET/PATH, a folder (gs://BUCKET/DIR/) or a wildcard (repeatable).
+                           With the dev cloud, local files and globs are uploaded to it first.
+  --shards N               map tasks to plan (default: the job's, else 8)
+  --partitions R           reduce tasks (default: the job's, else 4)
+  --memory-budget SIZE     map-side buffer before spilling, e.g. 256MiB
+  --run-id ID              use this run id (default: JOB-TIME-RANDOM); resubmitting an id is a no-op
+  --project ID             submit to this deployed project instead of the dev cloud
+  --topic NAME             the jobs topic (default: env CLOUDREDUCE_TOPIC_JOBS, else cloudreduce-jobs)
+  --jobs MODULE            also load jobs from MODULE (repeatable; env CLOUDREDUCE_JOBS)
+  --data-dir DIR           where dev.json is (default .cloudreduce)
+  --json                   print {"runId", "messageId", "target"} as JSON`;
+
+export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('submit', argv, {
+    input: { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true },
+    shards: { type: 'string' },
+    partitions: { type: 'string' },
+    'memory-budget': { type: 'string' },
+    'run-id': { type: 'string' },
+    project: { type: 'string' },
+    topic: { type: 'string' },
+  });
+  const common = commonOptions(values, io.env);
+  const jobArg = positionals[0];
+  if (!jobArg) {
+    io.out(SUBMIT_HELP);
+    return common.help ? 0 : 2;
+  }
+  const session = await openCli(common, io, jobArg);
+  const job = session.jobs.get(session.jobName);
+  if (common.help) {
+    io.out(jobHelp(job).replaceAll('cloudreduce run', 'cloudreduce submit'));
+    return 0;
+  }
+  const message: JobMessage = {
+    job: job.name,
+    origin: 'cli-submit',
+    params: parseParamArgs(values.param ?? []),
+  };
+  // Fail on bad params before anything is sent, with the same message as `run`.
+  resolveParams(job.name, job.params, message.params ?? {}, new Date());
+  const shards = parseCount('--shards', values.shards);
+  const partitions = parseCount('--partitions', values.partitions);
+  if (shards !== undefined) message.shards = shards;
+  if (partitions !== undefined) message.partitions = partitions;
+  if (values['memory-budget'])
+    message.memoryBudgetBytes = parseBytes('--memory-budget', values['memory-budget']);
+  const runId = values['run-id'] ?? newRunId(job.name, Date.now());
+  if (!validRunId(runId)) {
+    throw new ConfigError(`--run-id "${runId}" is not valid: use 1-100 lowercase letters, digits or dashes.`);
+  }
+  message.runId = runId;
+
+  // The cloud side loads the Google Cloud clients: import it only once there is something to send.
+  const { resolveTarget, publishJob } = await import('../../cloud/cloud-target.ts');
+  const target = resolveTarget(
+    {
+      dataDir: common.dataDir,
+      ...(values.project !== undefined ? { project: values.project } : {}),
+      ...(values.topic !== undefined ? { topic: values.topic } : {}),
+    },
+    io.env,
+  );
+  const module = session.jobs.list().find((e) => e.job === job)?.module;
+  if (
+    module &&
+    session.userModules.includes(module) &&
+    target.jobModules &&
+    !target.jobModules.includes(module)
+  ) {
+    throw new ConfigError(
+      `The dev cloud was not started with job module ${module}, so its functions cannot run ${job.name}. ` +
+        'Restart it with `cloudreduce dev --jobs MODULE` (the same modules as here).',
+    );
+  }
+
+  const inputs = values.input ?? [];
+  const local = inputs.filter((i) => !i.startsWith('gs://'));
+  if (local.length && !target.upload) {
+    throw new ConfigError(
+      `--input ${local[0]} is not a Cloud Storage URI. Functions in ${target.label} read gs://BUCKET/PATH, ` +
+        'gs://BUCKET/DIR/ or wildcards; copy the files there first (gcloud storage cp FILES gs://BUCKET/DIR/).',
+    );
+  }
+  if (inputs.length) {
+    if (target.upload) {
+      const { uploadLocalInputs } = await import('../../cloud/upload-inputs.ts');
+      const uploaded = await uploadLocalInputs(inputs, target.upload, runId, io.cwd);
+      if (uploaded.files)
+        io.err(`uploaded ${uploaded.files} file(s), ${uploaded.bytes} bytes, to ${target.label}`);
+      message.inputs = uploaded.inputs;
+    } else message.inputs = inputs;
+  }
+  parseJobMessage(message); // the same check the split function makes, before anything is sent
+
+  const messageId = await publishJob(target, message);
+  const where = values.project === undefined ? '--dev' : `--project ${values.project}`;
+  if (common.json) io.out(JSON.stringify({ runId, messageId, target: target.label }));
+  else {
+    io.out(`submitted ${job.name} run ${runId} to ${target.label} (message ${messageId})`);
+    io.out(`follow it with: cloudreduce status ${runId} ${where}`);
+  }
+  return 0;
+}
