@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 
-export const USAGE = `Usage: npm run bench -- [--size 100m|1g] [--all] [--repeat N] [--keep]
+export const USAGE = `Usage: npm run bench -- [--size 100m|1g] [--all] [--repeat N] [--only LIST] [--keep]
 
 Word-count benchmark (issue #2): the engine against a hand-written Map loop and a shell pipeline
 on the same generated Zipf text. Input is generated into bench/data/ once and reused.
@@ -11,7 +11,8 @@ Options:
   --size SIZE   100m (default) or 1g
   --all         both sizes, 100m then 1g
   --repeat N    measurements per case, interleaved; the median is reported (default 3 for 100m, 1 for 1g)
-  --only LIST   comma-separated case names to run (the hand loop always runs: it is the reference)
+  --only LIST   comma-separated case names to run (the hand loop always runs: it is the reference);
+                results go to <date>-<size>-partial.json
   --keep        keep the engine's data directories (printed) instead of deleting them
   -h, --help    this help`;
 

@@ -134,7 +134,8 @@ async function benchSize(size: SizeSettings, options: BenchOptions): Promise<voi
   );
   const met = targets(results);
   const date = new Date().toISOString().slice(0, 10);
-  const file = join(RESULTS_DIR, `${date}-${size.name}.json`);
+  // A run of some cases only does not replace the day's full results.
+  const file = join(RESULTS_DIR, `${date}-${size.name}${options.only ? '-partial' : ''}.json`);
   await mkdir(RESULTS_DIR, { recursive: true });
   const report = {
     benchmark: 'wordcount',
