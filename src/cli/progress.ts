@@ -14,6 +14,7 @@ export class ProgressReporter {
   #lastPrint = 0;
   #window: { at: number; total: number }[] = [];
   #phase = '';
+  #lastTick = 0;
 
   constructor(out: NodeJS.WriteStream = process.stderr) {
     this.#out = out;
@@ -27,6 +28,9 @@ export class ProgressReporter {
 
   async tick(run: RunRecord | undefined, state: StateStore): Promise<void> {
     if (!run || run.status !== 'RUNNING') return;
+    // The runtime polls often so a finished run returns at once; the line needs no more than 5 Hz.
+    if (Date.now() - this.#lastTick < 200) return;
+    this.#lastTick = Date.now();
     const phase = run.phase;
     const stage = run.stages[run.stage];
     let tasks = '';

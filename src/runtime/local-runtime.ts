@@ -116,7 +116,7 @@ export class LocalRuntime {
   async wait(
     runId: string,
     onTick?: (run: RunRecord | undefined) => void | Promise<void>,
-    tickMillis = 250,
+    tickMillis = 50,
   ): Promise<RunRecord> {
     let lastSweep = Date.now();
     for (;;) {
