@@ -1,19 +1,11 @@
 // Deterministic English-like text with a Zipf-distributed vocabulary: the demo's sample corpus and
 // the word-count benchmark's input. Same seed, same bytes, on every machine.
 
+import { mulberry32 } from '../core/prng.ts';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const SYLLABLES = [
   'ka',

@@ -5,6 +5,7 @@
 // published before it, delivery attempt), never of timing or of a shared random stream, so a chaos
 // run with concurrent workers sees the same faults every time, whatever order they publish in.
 
+import { mulberry32 } from '../../core/prng.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 export interface FaultPlan {
@@ -36,17 +37,7 @@ const NO_FAULTS: DeliveryFaults = {
   failAfter: false,
 };
 
-/** mulberry32: a tiny, fast 32-bit PRNG; plenty for fault injection, not for cryptography. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** FNV-1a over the UTF-16 code units of a string. */
 export function hash32(text: string, seed = 0x811c9dc5): number {

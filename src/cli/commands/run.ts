@@ -3,9 +3,9 @@
 
 import { ConfigError } from '../../core/errors.ts';
 import type { Job } from '../../core/job.ts';
-import type { JobMessage } from '../../core/messages.ts';
-import { describeSpec, parseParamArgs, resolveParams } from '../../core/params.ts';
-import { commonOptions, parse, parseBytes, parseCount } from '../args.ts';
+import { describeSpec } from '../../core/params.ts';
+import { commonOptions, parse, parseCount } from '../args.ts';
+import { JOB_MESSAGE_OPTIONS, jobMessageFromFlags } from '../job-message.ts';
 import { openCli, type CliIo } from '../session.ts';
 import { superviseRun } from './supervise.ts';
 
@@ -30,12 +30,8 @@ Options:
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('run', argv, {
     input: { type: 'string', multiple: true },
-    param: { type: 'string', multiple: true },
-    shards: { type: 'string' },
-    partitions: { type: 'string' },
-    'memory-budget': { type: 'string' },
+    ...JOB_MESSAGE_OPTIONS,
     workers: { type: 'string' },
-    'run-id': { type: 'string' },
   });
   const common = commonOptions(values, io.env);
   const jobArg = positionals[0];
@@ -49,16 +45,9 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     io.out(jobHelp(job));
     return 0;
   }
-  const message: JobMessage = { job: job.name, origin: 'cli', params: parseParamArgs(values.param ?? []) };
-  // Fail on bad params before anything starts, with the job's own help hint.
-  resolveParams(job.name, job.params, message.params ?? {}, new Date());
+  // Bad params fail here, before anything starts, with the job's own help hint.
+  const message = jobMessageFromFlags(job, values, 'cli');
   if (values.input?.length) message.inputs = values.input;
-  const shards = parseCount('--shards', values.shards);
-  const partitions = parseCount('--partitions', values.partitions);
-  if (shards !== undefined) message.shards = shards;
-  if (partitions !== undefined) message.partitions = partitions;
-  if (values['memory-budget'])
-    message.memoryBudgetBytes = parseBytes('--memory-budget', values['memory-budget']);
   if (values['run-id']) message.runId = values['run-id'];
   const workers = parseCount('--workers', values.workers);
   if (workers === 0) throw new ConfigError('--workers must be at least 1.');

@@ -3,10 +3,10 @@
 // The run proceeds in the functions; this prints its id and how to watch it.
 
 import { ConfigError } from '../../core/errors.ts';
-import { parseJobMessage, validRunId, type JobMessage } from '../../core/messages.ts';
-import { parseParamArgs, resolveParams } from '../../core/params.ts';
+import { parseJobMessage, validRunId } from '../../core/messages.ts';
 import { newRunId } from '../../core/split.ts';
-import { commonOptions, parse, parseBytes, parseCount } from '../args.ts';
+import { commonOptions, parse } from '../args.ts';
+import { JOB_MESSAGE_OPTIONS, jobMessageFromFlags } from '../job-message.ts';
 import { openCli, type CliIo } from '../session.ts';
 import { jobHelp } from './run.ts';
 
@@ -34,11 +34,7 @@ Options:
 export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('submit', argv, {
     input: { type: 'string', multiple: true },
-    param: { type: 'string', multiple: true },
-    shards: { type: 'string' },
-    partitions: { type: 'string' },
-    'memory-budget': { type: 'string' },
-    'run-id': { type: 'string' },
+    ...JOB_MESSAGE_OPTIONS,
     project: { type: 'string' },
     topic: { type: 'string' },
   });
@@ -54,19 +50,8 @@ export async function submitCommand(argv: readonly string[], io: CliIo): Promise
     io.out(jobHelp(job).replaceAll('cloudreduce run', 'cloudreduce submit'));
     return 0;
   }
-  const message: JobMessage = {
-    job: job.name,
-    origin: 'cli-submit',
-    params: parseParamArgs(values.param ?? []),
-  };
-  // Fail on bad params before anything is sent, with the same message as `run`.
-  resolveParams(job.name, job.params, message.params ?? {}, new Date());
-  const shards = parseCount('--shards', values.shards);
-  const partitions = parseCount('--partitions', values.partitions);
-  if (shards !== undefined) message.shards = shards;
-  if (partitions !== undefined) message.partitions = partitions;
-  if (values['memory-budget'])
-    message.memoryBudgetBytes = parseBytes('--memory-budget', values['memory-budget']);
+  // Bad params fail here, before anything is sent, with the same message as `run`.
+  const message = jobMessageFromFlags(job, values, 'cli-submit');
   const runId = values['run-id'] ?? newRunId(job.name, Date.now());
   if (!validRunId(runId)) {
     throw new ConfigError(`--run-id "${runId}" is not valid: use 1-100 lowercase letters, digits or dashes.`);
