@@ -23,6 +23,8 @@ export interface LocalRuntimeOptions {
   jobs: JobRegistry;
   /** Modules the workers import to see the same jobs (user job modules; built-ins always load). */
   userModules?: string[];
+  /** Old-generation cap per worker thread in MiB (default: from DEFAULTS.memoryBudgetBytes). */
+  workerHeapMb?: number;
   /** Worker threads for tasks; 0 runs tasks on the main thread (tests, debugging). */
   workers?: number;
   cwd?: string;
@@ -67,6 +69,7 @@ export class LocalRuntime {
       workers > 0
         ? new WorkerPool({
             size: workers,
+            heapMb: options.workerHeapMb ?? DEFAULTS.workerHeapMb(DEFAULTS.memoryBudgetBytes),
             init: {
               dataDir: this.adapters.dataDir,
               cwd,

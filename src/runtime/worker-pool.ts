@@ -31,6 +31,8 @@ interface Slot {
 
 export interface WorkerPoolOptions {
   size: number;
+  /** Old-generation cap of each worker, in MiB (see DEFAULTS.workerHeapMb). */
+  heapMb?: number;
   init: Omit<WorkerInit, 'workerId'>;
   bus: MessageBus;
   state: StateStore;
@@ -70,7 +72,10 @@ export class WorkerPool {
       ...this.#options.init,
       workerId: `local-${process.pid}-w${index}-${Date.now().toString(36)}`,
     };
-    const worker = new Worker(WORKER_URL, { workerData: init });
+    const worker = new Worker(WORKER_URL, {
+      workerData: init,
+      ...(this.#options.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.#options.heapMb } } : {}),
+    });
     let markReady!: () => void;
     const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
     worker.on('message', (m: FromWorker) => this.#onMessage(slot, m, markReady));
@@ -120,6 +125,13 @@ export class WorkerPool {
     if (this.#closed || this.#slots[index] !== slot) return;
     const job = slot.job;
     slot.job = undefined;
+    if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      err = new Error(
+        `task worker ran out of memory (heap capped at ${this.#options.heapMb} MiB, twice the memory budget plus 256). ` +
+          'Lower the memory budget so it spills sooner, shrink side inputs, or raise the cap with CLOUDREDUCE_WORKER_HEAP_MB.',
+        { cause: err },
+      );
+    }
     const task = job?.message.data as { runId?: string; taskId?: string } | undefined;
     this.#options.logger.error(`task worker ${index} died: ${err.message}`, { taskId: task?.taskId });
     this.#slots[index] = this.#spawn(index);

@@ -2,6 +2,9 @@
 // committed tasks stay committed; the rest are released and run again.
 
 import { ConfigError } from '../../core/errors.ts';
+import { existsSync } from 'node:fs';
+import { SqliteStateStore } from '../../adapters/local/sqlite-state-store.ts';
+import { localPaths } from '../../runtime/local-adapters.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
 import { openCli, type CliIo } from '../session.ts';
 import { superviseRun } from './supervise.ts';
@@ -20,15 +23,35 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
     return common.help ? 0 : 2;
   }
   const session = await openCli(common, io);
-  return superviseRun(session, common, io, parseCount('--workers', values.workers), async (runtime) => {
-    const run = await runtime.adapters.state.getRun(runId);
-    if (!run)
-      throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
-    if (run.status !== 'RUNNING')
-      throw new ConfigError(
-        `Run ${runId} is ${run.status}; only a RUNNING run can be resumed. Start a new run instead.`,
-      );
-    await runtime.resume(runId);
-    return runId;
-  });
+  const budget = await storedBudget(common.dataDir, runId);
+  return superviseRun(
+    session,
+    common,
+    io,
+    parseCount('--workers', values.workers),
+    async (runtime) => {
+      const run = await runtime.adapters.state.getRun(runId);
+      if (!run)
+        throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
+      if (run.status !== 'RUNNING')
+        throw new ConfigError(
+          `Run ${runId} is ${run.status}; only a RUNNING run can be resumed. Start a new run instead.`,
+        );
+      await runtime.resume(runId);
+      return runId;
+    },
+    budget,
+  );
+}
+
+/** The run's memory budget, to size the worker heaps before the runtime starts. */
+async function storedBudget(dataDir: string, runId: string): Promise<number | undefined> {
+  const path = localPaths(dataDir).state;
+  if (!existsSync(path)) return undefined; // the runtime then says there is no such run
+  const state = new SqliteStateStore(path);
+  try {
+    return (await state.getRun(runId))?.options.memoryBudgetBytes || undefined;
+  } finally {
+    await state.close();
+  }
 }

@@ -1,6 +1,7 @@
 // `cloudreduce run JOB`: runs a job locally, with a live progress bar, then prints counters,
 // outputs, elapsed time and the run id. Exit code 1 when the run fails.
 
+import { DEFAULTS } from '../../core/defaults.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { Job } from '../../core/job.ts';
 import { describeSpec } from '../../core/params.ts';
@@ -19,7 +20,9 @@ Options:
   --param NAME=VALUE       a job parameter (repeatable); see \`cloudreduce run JOB --help\`
   --shards N               map tasks to plan (default: the job's, else 8)
   --partitions R           reduce tasks (default: the job's, else 4)
-  --memory-budget SIZE     map-side buffer before spilling, e.g. 256MiB (default 64MiB)
+  --memory-budget SIZE     map-side buffer before spilling, e.g. 256MiB (default 64MiB); each
+                           worker's heap is capped at twice this plus 256 MiB (override with
+                           env CLOUDREDUCE_WORKER_HEAP_MB)
   --workers N              worker threads (default: one per core)
   --run-id ID              use this run id (default: JOB-TIME-RANDOM)
   --data-dir DIR           local state and outputs (default .cloudreduce, env CLOUDREDUCE_DATA_DIR)
@@ -52,7 +55,12 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const workers = parseCount('--workers', values.workers);
   if (workers === 0) throw new ConfigError('--workers must be at least 1.');
 
-  return superviseRun(session, common, io, workers, (runtime) => runtime.submit(message));
+  // The largest buffer any stage may hold sizes the worker heaps.
+  const stageBudgets = job.stages.map(
+    (s) => (s.def as { memoryBudgetBytes?: number }).memoryBudgetBytes ?? 0,
+  );
+  const budget = message.memoryBudgetBytes ?? Math.max(DEFAULTS.memoryBudgetBytes, ...stageBudgets);
+  return superviseRun(session, common, io, workers, (runtime) => runtime.submit(message), budget);
 }
 
 export function jobHelp(job: Job): string {

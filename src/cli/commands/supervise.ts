@@ -3,7 +3,8 @@
 
 import { runSummary } from '../report.ts';
 import { ProgressReporter } from '../progress.ts';
-import type { CommonOptions } from '../args.ts';
+import { parseCount, type CommonOptions } from '../args.ts';
+import { DEFAULTS } from '../../core/defaults.ts';
 import type { CliIo, CliSession } from '../session.ts';
 import { LocalRuntime } from '../../runtime/local-runtime.ts';
 
@@ -13,8 +14,10 @@ export async function superviseRun(
   io: CliIo,
   workers: number | undefined,
   start: (runtime: LocalRuntime) => Promise<string>,
+  memoryBudgetBytes: number = DEFAULTS.memoryBudgetBytes,
 ): Promise<number> {
   const progress = new ProgressReporter(io.progressStream);
+  const heapOverride = parseCount('CLOUDREDUCE_WORKER_HEAP_MB', io.env.CLOUDREDUCE_WORKER_HEAP_MB);
   const runtime = new LocalRuntime({
     dataDir: common.dataDir,
     jobs: session.jobs,
@@ -22,6 +25,7 @@ export async function superviseRun(
     logger: session.logger,
     cwd: io.cwd,
     ...(workers !== undefined ? { workers } : {}),
+    workerHeapMb: heapOverride || DEFAULTS.workerHeapMb(memoryBudgetBytes),
     onProgress: (p) => progress.taskProgress(p.taskId, p.records),
   });
   let runId: string | undefined;
