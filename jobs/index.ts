@@ -4,3 +4,4 @@
 export { wordcount } from './wordcount.ts';
 export { dedupe, combinerSumsJob } from './golden.ts';
 export { reverseIndex, reverseIndexSpread } from './reverse-index.ts';
+export { tweetAnalytics } from './tweet-analytics.ts';

@@ -84,9 +84,9 @@ export const tableWriter: OutputWriter<TableOutputSpec> = {
         `Output "${ctx.outputName}" (table ${spec.table}): partition(params) returned ${JSON.stringify(partition)}; it must return a day like '2026-11-21'.`,
       );
     }
-    // An append with nothing to add would spend a load job for nothing; an empty truncate must still
-    // empty the table (or day), so the warehouse gets a load with no sources.
-    if (rows === 0 && spec.mode === 'append') return { target: spec.table, rows: 0 };
+    // Even with no rows the warehouse gets the load: an empty truncate must empty the table (or
+    // day), and an empty append must still leave a table to query. With no sources the warehouses
+    // only create the table; no load job (and no BigQuery load quota) is spent.
     const result = await ctx.warehouse.load({
       jobId: loadJobId(ctx),
       table: spec.table,

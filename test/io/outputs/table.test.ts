@@ -224,21 +224,23 @@ describe('table output', () => {
     assert.equal(loadJobId(ctx), 'daily_2026-11-21T00_00Z-main-words');
   });
 
-  test('an empty append loads nothing; an empty truncate still empties the table', async () => {
+  test('an empty output still reaches the warehouse: append leaves a table to query, truncate empties it', async () => {
     const warehouse = recordingWarehouse();
     const s = schema({ a: 'STRING' });
     await tableWriter.finalize(
       tableOutput('t', s, { mode: 'append' }),
       finalizeContext({ warehouse, parts: [] }),
     );
-    assert.equal(warehouse.loads.length, 0);
     await tableWriter.finalize(
       tableOutput('t', s, { mode: 'truncate' }),
       finalizeContext({ warehouse, parts: [] }),
     );
     assert.deepEqual(
       warehouse.loads.map((l) => [l.sources, l.writeDisposition]),
-      [[[], 'WRITE_TRUNCATE']],
+      [
+        [[], 'WRITE_APPEND'],
+        [[], 'WRITE_TRUNCATE'],
+      ],
     );
   });
 
