@@ -5,3 +5,6 @@ export { wordcount } from './wordcount.ts';
 export { dedupe, combinerSumsJob } from './golden.ts';
 export { reverseIndex, reverseIndexSpread } from './reverse-index.ts';
 export { tweetAnalytics } from './tweet-analytics.ts';
+export { exerciseSummary } from './exercise-summary.ts';
+export { migrateDropProperty } from './migrations/drop-property.ts';
+export { migrateBackfill } from './migrations/backfill.ts';

@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   abort: { run: abortCommand, help: ABORT_HELP, summary: 'stop a running run' },
   jobs: { run: jobsCommand, help: JOBS_HELP, summary: 'list the registered jobs and their params' },
   query: { run: queryCommand, help: QUERY_HELP, summary: 'SQL on the local warehouse' },
-  ingest: { run: ingestCommand, help: INGEST_HELP, summary: 'store NDJSON records as local entities' },
+  ingest: { run: ingestCommand, help: INGEST_HELP, summary: 'store NDJSON or CSV records as local entities' },
   demo: { run: demoCommand, help: DEMO_HELP, summary: 'wordcount on a generated sample (npm start)' },
   dev: { run: devCommand, help: DEV_HELP, summary: 'start the emulated cloud here (emulators + functions)' },
   submit: { run: submitCommand, help: SUBMIT_HELP, summary: 'start a job in the dev cloud or a project' },

@@ -17,6 +17,13 @@ export const CLOUD_FUNCTIONS = [
 
 export type FunctionName = (typeof CLOUD_FUNCTIONS)[number]['name'];
 
+/**
+ * Function modules under functions/ that exist and are tested but are not deployed or wired into
+ * the dev cloud yet: ingest (HTTP and incoming-bucket events) still needs its terraform and dev
+ * triggers (issue 5). Listed so the registration test fails on anything else left out.
+ */
+export const NOT_YET_DEPLOYED = ['ingest'] as const;
+
 /** The entry points, for terraform tests and `--target`. */
 export const FUNCTION_NAMES: readonly FunctionName[] = CLOUD_FUNCTIONS.map((f) => f.name);
 

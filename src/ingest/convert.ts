@@ -1,0 +1,134 @@
+// Checks one record against its kind and converts it to an entity: every problem of the record is
+// listed (not just the first), so a sender can fix a record in one go.
+
+import type { Entity, EntityKey, EntityValue } from '../ports/entity-store.ts';
+import type { Kind, PropertyType } from './kinds.ts';
+
+export type Converted = { entity: Entity } | { problems: string[] };
+
+/** Datastore integer ids are positive int64s; kept as decimal strings because they exceed 2^53. */
+const INT64_ID = /^[1-9]\d{0,18}$/;
+const MAX_ID = 9223372036854775807n;
+const INTEGER = /^-?\d+$/;
+
+export interface ConvertOptions {
+  /**
+   * Values come from CSV cells (all strings): numbers, booleans and lists are parsed from text and
+   * an empty cell is a missing value.
+   */
+  fromText?: boolean;
+}
+
+export function convertRecord(kind: Kind, record: unknown, options: ConvertOptions = {}): Converted {
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    return { problems: [`not an object but ${show(record)}`] };
+  const problems: string[] = [];
+  const properties: Record<string, EntityValue> = {};
+  const fields = record as Record<string, unknown>;
+  for (const [name, raw] of Object.entries(fields)) {
+    const declared = kind.properties[name];
+    const value = options.fromText && raw === '' ? null : raw;
+    if (!declared) {
+      if (kind.additionalProperties) properties[name] = value as EntityValue;
+      else
+        problems.push(
+          `unknown property "${name}" (${kind.kind} has ${Object.keys(kind.properties).join(', ')})`,
+        );
+      continue;
+    }
+    if (value === null || value === undefined) continue; // a missing value; required ones checked below
+    const converted = convertValue(declared.type, value, options.fromText === true);
+    if ('problem' in converted) problems.push(`"${name}" ${converted.problem}`);
+    else properties[name] = converted.value;
+  }
+  for (const [name, def] of Object.entries(kind.properties)) {
+    if (!def.required || properties[name] !== undefined) continue;
+    // A present but invalid value already has its problem.
+    if (fields[name] === undefined || fields[name] === null || (options.fromText && fields[name] === ''))
+      problems.push(name === kind.key ? `missing the key "${name}"` : `missing "${name}"`);
+  }
+  let key: EntityKey | undefined;
+  const keyValue = properties[kind.key];
+  if (keyValue !== undefined) {
+    const k = toKey(kind, keyValue);
+    if ('problem' in k) problems.push(k.problem);
+    else {
+      key = k.key;
+      // The key's integer id is kept in the property as the same decimal string (no 2^53 rounding).
+      if (k.key.id !== undefined) properties[kind.key] = k.key.id;
+    }
+  }
+  if (problems.length > 0 || !key) return { problems };
+  return { entity: { key, properties } };
+}
+
+function toKey(kind: Kind, value: EntityValue): { key: EntityKey } | { problem: string } {
+  const type = kind.properties[kind.key]?.type;
+  // An open kind's key (type json, see openKind) is an id when it looks like one, else a name.
+  const looksLikeId = type === 'json' && (typeof value === 'number' || INT64_ID.test(String(value)));
+  if (type === 'integer' || looksLikeId) {
+    const id = String(value);
+    if (INT64_ID.test(id) && BigInt(id) <= MAX_ID) return { key: { kind: kind.kind, id } };
+    return { problem: `the key "${kind.key}" must be a positive integer below 2^63; got ${show(value)}` };
+  }
+  if (typeof value === 'string' && value !== '') return { key: { kind: kind.kind, name: value } };
+  return { problem: `the key "${kind.key}" must be a non-empty string; got ${show(value)}` };
+}
+
+function convertValue(
+  type: PropertyType,
+  value: unknown,
+  fromText: boolean,
+): { value: EntityValue } | { problem: string } {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? { value } : expected('a string', value);
+    case 'integer': {
+      // Decimal strings are accepted so ids above 2^53 survive JSON; they stay strings when unsafe.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return { value };
+      if (typeof value === 'string' && INTEGER.test(value)) {
+        const n = Number(value);
+        return { value: Number.isSafeInteger(n) ? n : value };
+      }
+      return expected('an integer (a number or a decimal string)', value);
+    }
+    case 'number': {
+      const n = typeof value === 'string' && fromText && value.trim() !== '' ? Number(value) : value;
+      return typeof n === 'number' && Number.isFinite(n) ? { value: n } : expected('a finite number', value);
+    }
+    case 'boolean': {
+      if (typeof value === 'boolean') return { value };
+      if (fromText && (value === 'true' || value === 'false')) return { value: value === 'true' };
+      return expected('true or false', value);
+    }
+    case 'datetime': {
+      const d = typeof value === 'string' ? new Date(value) : undefined;
+      return d && !Number.isNaN(d.getTime()) ? { value: d } : expected('an ISO 8601 datetime string', value);
+    }
+    case 'string[]': {
+      let list = value;
+      if (fromText && typeof value === 'string') {
+        try {
+          list = JSON.parse(value);
+        } catch {
+          return expected('a JSON array of strings', value);
+        }
+      }
+      return Array.isArray(list) && list.every((s) => typeof s === 'string')
+        ? { value: list as string[] }
+        : expected('an array of strings', value);
+    }
+    case 'json':
+      return { value: value as EntityValue };
+  }
+}
+
+function expected(what: string, value: unknown): { problem: string } {
+  return { problem: `must be ${what}; got ${show(value)}` };
+}
+
+export function show(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) return String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}

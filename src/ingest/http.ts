@@ -1,0 +1,78 @@
+// The ingest HTTP endpoint as a plain function of a request, so the core decides every status and
+// message and the function wrapper (functions/ingest) only moves bytes:
+//   POST /?kind=Tweet (or header X-Cloudreduce-Kind) with a JSON array or NDJSON body
+//   → 200 { kind, stored, commits } | 400 { error, rejected: [{ line, problems }] } | 413 | 404 | 405.
+
+import type { EntityStore } from '../ports/entity-store.ts';
+import { checkBodySize, ingest, IngestError, type IngestLimits } from './ingest.ts';
+import type { KindRegistry } from './kinds.ts';
+import { sniffFormat, type Format } from './parse.ts';
+
+export const KIND_HEADER = 'x-cloudreduce-kind';
+
+export interface IngestRequest {
+  method: string;
+  /** The ?kind= query parameter, if any. */
+  kind?: string | undefined;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Buffer | string | undefined;
+}
+
+export interface IngestResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface IngestHttpDeps {
+  store: EntityStore;
+  kinds: KindRegistry;
+  limits?: Partial<IngestLimits>;
+}
+
+export async function handleIngestRequest(req: IngestRequest, deps: IngestHttpDeps): Promise<IngestResponse> {
+  if (req.method !== 'POST')
+    return fail(405, `Use POST with a JSON array or NDJSON body; got ${req.method}.`);
+  const kindName = req.kind ?? header(req.headers, KIND_HEADER);
+  if (!kindName) return fail(400, `Name the kind: ?kind=Tweet or the ${KIND_HEADER} header.`);
+  const kind = deps.kinds.get(kindName);
+  if (!kind)
+    return fail(404, `Unknown kind "${kindName}"; this endpoint ingests ${deps.kinds.names().join(', ')}.`);
+  const text = typeof req.body === 'string' ? req.body : (req.body ?? Buffer.alloc(0)).toString('utf8');
+  try {
+    // Checked on the bytes before parsing, so an oversized body costs no JSON work.
+    checkBodySize(Buffer.byteLength(text), deps.limits);
+    if (text.trim() === '') return fail(400, 'The body is empty; send a JSON array or NDJSON records.');
+    const format = formatOf(header(req.headers, 'content-type'), text);
+    const result = await ingest(deps.store, kind, text, {
+      format,
+      source: 'the request body',
+      ...(deps.limits ? { limits: deps.limits } : {}),
+    });
+    return { status: 200, body: { kind: kind.kind, stored: result.stored, commits: result.commits } };
+  } catch (err) {
+    if (err instanceof IngestError) {
+      const body: Record<string, unknown> = { error: err.message };
+      if (err.rejected.length > 0)
+        body.rejected = err.rejected.map(({ line, problems }) => ({ line, problems }));
+      return { status: err.status, body };
+    }
+    throw err;
+  }
+}
+
+/** application/json means a JSON array, application/x-ndjson NDJSON; otherwise the body decides. */
+function formatOf(contentType: string | undefined, text: string): Format {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (type === 'application/x-ndjson' || type === 'application/jsonl') return 'ndjson';
+  return sniffFormat(text);
+}
+
+function header(headers: IngestRequest['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function fail(status: number, error: string): IngestResponse {
+  return { status, body: { error } };
+}

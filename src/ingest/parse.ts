@@ -1,0 +1,92 @@
+// Request bodies and files as records: a JSON array, NDJSON (one object a line) or CSV (header
+// line, then rows). Lines that do not parse are reported with their line number, like records
+// that fail their kind's checks.
+
+import { parseCsvLine } from '../io/inputs/csv-line.ts';
+
+export type Format = 'json' | 'ndjson' | 'csv';
+
+export interface ParsedRecord {
+  /** 1-based: the line (NDJSON, CSV) or the array element (JSON). */
+  line: number;
+  value?: unknown;
+  /** Why the line could not be read as a record. */
+  problem?: string;
+}
+
+export interface Parsed {
+  records: ParsedRecord[];
+  /** CSV cells are all strings: the kind's conversion parses them. */
+  fromText: boolean;
+}
+
+/** The format of a file or object name, or undefined when the extension says nothing. */
+export function formatOfName(name: string): Format | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'ndjson';
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.json')) return 'json';
+  return undefined;
+}
+
+/** A body whose first non-blank character is '[' is a JSON array; anything else is NDJSON. */
+export function sniffFormat(text: string): Format {
+  return text.trimStart().startsWith('[') ? 'json' : 'ndjson';
+}
+
+export function parseRecords(text: string, format: Format): Parsed {
+  if (format === 'csv') return { records: parseCsv(text), fromText: true };
+  if (format === 'json') return { records: parseJsonArray(text), fromText: false };
+  return { records: parseNdjson(text), fromText: false };
+}
+
+function lines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+function parseNdjson(text: string): ParsedRecord[] {
+  const out: ParsedRecord[] = [];
+  for (const [i, line] of lines(text).entries()) {
+    if (line.trim() === '') continue;
+    try {
+      out.push({ line: i + 1, value: JSON.parse(line) as unknown });
+    } catch (err) {
+      out.push({ line: i + 1, problem: `not valid JSON (${(err as Error).message})` });
+    }
+  }
+  return out;
+}
+
+function parseJsonArray(text: string): ParsedRecord[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return [{ line: 1, problem: `the body is not valid JSON (${(err as Error).message})` }];
+  }
+  if (!Array.isArray(value)) return [{ line: 1, problem: 'the JSON body must be an array of records' }];
+  return value.map((v: unknown, i) => ({ line: i + 1, value: v }));
+}
+
+function parseCsv(text: string): ParsedRecord[] {
+  const all = lines(text);
+  const headerIndex = all.findIndex((l) => l.trim() !== '');
+  if (headerIndex < 0) return [];
+  const header = parseCsvLine(all[headerIndex]!, ',');
+  if ('error' in header) return [{ line: headerIndex + 1, problem: `bad CSV header: ${header.error}` }];
+  const columns = header.fields;
+  const out: ParsedRecord[] = [];
+  for (let i = headerIndex + 1; i < all.length; i++) {
+    const line = all[i]!;
+    if (line.trim() === '') continue;
+    const row = parseCsvLine(line, ',');
+    if ('error' in row) out.push({ line: i + 1, problem: `bad CSV: ${row.error}` });
+    else if (row.fields.length !== columns.length)
+      out.push({
+        line: i + 1,
+        problem: `expected ${columns.length} fields (${columns.join(', ')}) but found ${row.fields.length}`,
+      });
+    else out.push({ line: i + 1, value: Object.fromEntries(columns.map((c, k) => [c, row.fields[k]!])) });
+  }
+  return out;
+}

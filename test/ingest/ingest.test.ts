@@ -1,0 +1,199 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Entity, EntityKey, EntityStore } from '../../src/ports/entity-store.ts';
+import { defineKind, ingest, IngestError, openKind, TweetKind } from '../../src/ingest/index.ts';
+
+/** Records each commit; enough of an EntityStore for ingest, which only upserts. */
+function memoryStore(): EntityStore & { commits: Entity[][]; all: Map<string, Entity> } {
+  const all = new Map<string, Entity>();
+  const commits: Entity[][] = [];
+  const id = (k: EntityKey) => `${k.kind}:${k.id ?? ''}:${k.name ?? ''}`;
+  return {
+    all,
+    commits,
+    upsert: async (entities) => {
+      assert.ok(entities.length <= 500, 'at most 500 per commit');
+      commits.push([...entities]);
+      for (const e of entities) all.set(id(e.key), e);
+    },
+    delete: async () => {},
+    get: async (keys) => keys.map((k) => all.get(id(k))),
+    query: async function* () {},
+    splitKeyRanges: async () => [{}],
+  };
+}
+
+const tweet = (tid: string | number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ tid, user: 'ann', text: 'hi', created_at: '2026-11-20T10:00:00Z', urls: [], ...extra });
+
+test('Tweets become entities keyed by tid: ids as decimal strings, datetimes as Dates', async () => {
+  const store = memoryStore();
+  const body = `${tweet('1234567890123456789')}\n${tweet(2, { urls: ['http://x'] })}\n`;
+  const result = await ingest(store, TweetKind, body, { format: 'ndjson' });
+  assert.deepEqual(
+    { stored: result.stored, commits: result.commits, rejected: result.rejected },
+    {
+      stored: 2,
+      commits: 1,
+      rejected: [],
+    },
+  );
+  const big = store.all.get('Tweet:1234567890123456789:')!;
+  assert.deepEqual(big.key, { kind: 'Tweet', id: '1234567890123456789' });
+  assert.equal(big.properties.tid, '1234567890123456789', 'no rounding past 2^53');
+  assert.deepEqual(big.properties.created_at, new Date('2026-11-20T10:00:00Z'));
+  assert.deepEqual(store.all.get('Tweet:2:')!.properties.urls, ['http://x']);
+});
+
+test('a request with a bad record is refused whole, each bad record listed with all its problems', async () => {
+  const store = memoryStore();
+  const body = [
+    tweet(1),
+    JSON.stringify({ user: 'bob', text: 5, created_at: 'yesterday', lang: 'en' }),
+    '{not json',
+    tweet(-3),
+  ].join('\n');
+  await assert.rejects(
+    ingest(store, TweetKind, body, { format: 'ndjson', source: 'tweets.ndjson' }),
+    (err: unknown) => {
+      assert.ok(err instanceof IngestError);
+      assert.equal(err.status, 400);
+      assert.deepEqual(
+        err.rejected.map((r) => [r.line, r.problems]),
+        [
+          [
+            2,
+            [
+              '"text" must be a string; got 5',
+              '"created_at" must be an ISO 8601 datetime string; got "yesterday"',
+              'unknown property "lang" (Tweet has tid, user, text, created_at, urls)',
+              'missing the key "tid"',
+            ],
+          ],
+          [3, ["not valid JSON (Expected property name or '}' in JSON at position 1 (line 1 column 2))"]],
+          [4, ['the key "tid" must be a positive integer below 2^63; got -3']],
+        ],
+      );
+      assert.match(
+        err.message,
+        /^3 bad Tweet record\(s\) in tweets\.ndjson; nothing was stored:\n {2}line 2: /,
+      );
+      return true;
+    },
+  );
+  assert.equal(store.commits.length, 0, 'nothing stored');
+});
+
+test('re-sending records upserts the same keys; 1,200 records go in commits of at most 500', async () => {
+  const store = memoryStore();
+  const body = JSON.stringify(Array.from({ length: 1200 }, (_, i) => JSON.parse(tweet(i + 1)) as unknown));
+  for (let round = 0; round < 2; round++) {
+    const result = await ingest(store, TweetKind, body, { format: 'json' });
+    assert.equal(result.stored, 1200);
+    assert.equal(result.commits, 3);
+  }
+  assert.deepEqual(
+    store.commits.map((c) => c.length),
+    [500, 500, 200, 500, 500, 200],
+  );
+  assert.equal(store.all.size, 1200, 'no duplicates');
+});
+
+test('too large a body or too many records is refused with 413 and the limit', async () => {
+  const store = memoryStore();
+  await assert.rejects(
+    ingest(store, TweetKind, 'x'.repeat(101), { format: 'ndjson', limits: { maxBodyBytes: 100 } }),
+    {
+      name: 'IngestError',
+      status: 413,
+      message: 'The body is 101 bytes, more than the 100 allowed; send the records in smaller parts.',
+    },
+  );
+  await assert.rejects(
+    ingest(store, TweetKind, `${tweet(1)}\n${tweet(2)}\n${tweet(3)}`, {
+      format: 'ndjson',
+      limits: { maxRecords: 2 },
+    }),
+    {
+      status: 413,
+      message: '3 records in the request, more than the 2 allowed per request; split it.',
+    },
+  );
+});
+
+test('CSV cells are parsed by the kind: integers, booleans, numbers, lists; empty cells are missing', async () => {
+  const Log = defineKind({
+    kind: 'Log',
+    key: 'name',
+    properties: {
+      name: 'string',
+      n: 'integer',
+      ok: 'boolean',
+      score: 'number',
+      tags: 'string[]',
+      at: 'datetime',
+    },
+  });
+  const store = memoryStore();
+  const csv = 'name,n,ok,score,tags,at\na,7,true,1.5,"[""x"",""y""]",2026-01-02T00:00:00Z\nb,,false,,,\n';
+  const result = await ingest(store, Log, csv, { format: 'csv' });
+  assert.equal(result.stored, 2);
+  assert.deepEqual(store.all.get('Log::a')!.properties, {
+    name: 'a',
+    n: 7,
+    ok: true,
+    score: 1.5,
+    tags: ['x', 'y'],
+    at: new Date('2026-01-02T00:00:00Z'),
+  });
+  assert.deepEqual(store.all.get('Log::b')!.properties, { name: 'b', ok: false });
+  await assert.rejects(ingest(store, Log, 'name,n\nc,seven\nd\n', { format: 'csv' }), {
+    message:
+      '2 bad Log record(s) in the request; nothing was stored:\n' +
+      '  line 2: "n" must be an integer (a number or a decimal string); got "seven"\n' +
+      '  line 3: expected 2 fields (name, n) but found 1',
+  });
+});
+
+test('storeGood keeps the good records and returns the bad lines as sent (for rejects objects)', async () => {
+  const store = memoryStore();
+  const result = await ingest(store, TweetKind, `${tweet(1)}\n{"tid":"x"}\n`, {
+    format: 'ndjson',
+    storeGood: true,
+  });
+  assert.equal(result.stored, 1);
+  assert.deepEqual(result.rejected, [
+    {
+      line: 2,
+      problems: ['"tid" must be an integer (a number or a decimal string); got "x"'],
+      raw: '{"tid":"x"}',
+    },
+  ]);
+});
+
+test('an open kind stores records as sent, integer-looking keys as ids and others as names', async () => {
+  const store = memoryStore();
+  const kind = openKind('Thing', 'k', ['when']);
+  await ingest(store, kind, '{"k":5,"when":"2026-01-01T00:00:00Z","x":{"y":1}}\n{"k":"abc"}\n', {
+    format: 'ndjson',
+  });
+  assert.deepEqual(store.all.get('Thing:5:')!.properties, {
+    k: '5',
+    when: new Date('2026-01-01T00:00:00Z'),
+    x: { y: 1 },
+  });
+  assert.deepEqual(store.all.get('Thing::abc')!.key, { kind: 'Thing', name: 'abc' });
+});
+
+test('defineKind refuses a key that is not a declared integer or string property', () => {
+  assert.throws(() => defineKind({ kind: 'K', key: 'id', properties: { x: 'string' } }), {
+    message: 'Kind "K": key "id" must name one of its properties.',
+  });
+  assert.throws(() => defineKind({ kind: 'K', key: 'at', properties: { at: 'datetime' } }), {
+    message: 'Kind "K": the key property "at" must be an integer or a string.',
+  });
+  assert.throws(() => defineKind({ kind: 'K', key: 'id', properties: { id: 'int' as never } }), {
+    message:
+      'Kind "K": property "id" has type "int"; use one of string, integer, number, boolean, datetime, string[], json.',
+  });
+});
