@@ -7,7 +7,7 @@ import type { InputFiles } from '../../ports/input-files.ts';
 import { recordsOf } from '../batches.ts';
 import type { InputReader, RecordBatch } from '../types.ts';
 import { delimiterProblem, parseCsvLine, type CsvParse } from './csv-line.ts';
-import { positionIn, readRangeLines } from './file-lines.ts';
+import { readRangeLines } from './file-lines.ts';
 import {
   pathList,
   rangesOf,
@@ -17,7 +17,7 @@ import {
   type FileInputSpec,
   type FileRange,
 } from './file-splits.ts';
-import { BAD_RECORD_HINT } from './ndjson.ts';
+import { parseLines } from './parsed-lines.ts';
 
 export interface CsvInputSpec extends FileInputSpec {
   readonly type: 'csv';
@@ -84,33 +84,18 @@ async function* csvBatches(
     const columns =
       header === true ? await readHeader(files, range, delimiter) : header === false ? undefined : header;
     for await (const batch of readRangeLines(files, range)) {
-      const values: CsvRecord[] = [];
-      const lines: number[] = [];
-      let bad: Map<number, { error: Error; raw: string }> | undefined;
-      for (let k = 0; k < batch.texts.length; k++) {
-        if (header === true && batch.offsets[k] === 0) continue;
-        const text = batch.texts[k]!;
-        if (text.trim() === '') continue;
-        const row = toRecord(parseCsvLine(text, delimiter), columns, delimiter);
-        if ('problem' in row) {
-          const n = await batch.lineNumber(k);
-          const error = new InputError(`${range.uri}:${n}: ${row.problem}. ${BAD_RECORD_HINT}`, {
-            file: range.uri,
-            line: n,
-          });
-          (bad ??= new Map()).set(values.length, { error, raw: text });
-          values.push({});
-        } else values.push(row.record);
-        lines.push(k);
-      }
-      if (values.length === 0) continue;
-      const out: RecordBatch<CsvRecord> = {
-        values,
-        position: (i) => positionIn(range.uri, batch, lines[i]!),
-        resumeAfter: (i) => restOfSplit(ranges, r, batch.rest(lines[i]!)),
-      };
-      if (bad) out.bad = bad;
-      yield out;
+      const out = await parseLines<CsvRecord>(batch, {
+        uri: range.uri,
+        parse: (text) => {
+          const row = toRecord(parseCsvLine(text, delimiter), columns, delimiter);
+          return 'problem' in row ? row : { value: row.record };
+        },
+        placeholder: {},
+        rest: (k) => restOfSplit(ranges, r, batch.rest(k)),
+        // The header line is the file's first; a split starting mid-file never sees it.
+        ...(header === true ? { skip: (k: number) => batch.offsets[k] === 0 } : {}),
+      });
+      if (out) yield out;
     }
   }
 }

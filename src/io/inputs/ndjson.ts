@@ -2,11 +2,11 @@
 // text. A line that does not parse is a bad record carrying file:line, so the stage's badRecords
 // policy can fail the run there or skip it and keep counting.
 
-import { InputError } from '../../core/errors.ts';
 import type { InputFiles } from '../../ports/input-files.ts';
 import { recordsOf } from '../batches.ts';
 import type { InputReader, RecordBatch } from '../types.ts';
-import { positionIn, readRangeLines } from './file-lines.ts';
+import { readRangeLines } from './file-lines.ts';
+import { parseLines, type LineParse } from './parsed-lines.ts';
 import {
   pathList,
   rangesOf,
@@ -28,42 +28,28 @@ export function ndjsonInput(
   return { type: 'ndjson', ...(list ? { paths: list } : {}), ...options };
 }
 
-export const BAD_RECORD_HINT =
-  "Fix the line or set badRecords: 'skip' on the stage to skip and count bad records.";
+export { BAD_RECORD_HINT } from './parsed-lines.ts';
 
 async function* ndjsonBatches(descriptor: unknown, files: InputFiles): AsyncGenerator<RecordBatch<unknown>> {
   const ranges = rangesOf(descriptor);
   for (const [r, range] of ranges.entries()) {
     for await (const batch of readRangeLines(files, range)) {
-      const values: unknown[] = [];
-      const lines: number[] = []; // values[i] came from batch line lines[i]
-      let bad: Map<number, { error: Error; raw: string }> | undefined;
-      for (let k = 0; k < batch.texts.length; k++) {
-        const text = batch.texts[k]!;
-        if (text.trim() === '') continue;
-        try {
-          values.push(JSON.parse(text));
-        } catch (err) {
-          const n = await batch.lineNumber(k);
-          const error = new InputError(
-            `${range.uri}:${n}: not valid JSON (${(err as Error).message}). ${BAD_RECORD_HINT}`,
-            { file: range.uri, line: n },
-            { cause: err },
-          );
-          (bad ??= new Map()).set(values.length, { error, raw: text });
-          values.push(undefined);
-        }
-        lines.push(k);
-      }
-      if (values.length === 0) continue;
-      const out: RecordBatch<unknown> = {
-        values,
-        position: (i) => positionIn(range.uri, batch, lines[i]!),
-        resumeAfter: (i) => restOfSplit(ranges, r, batch.rest(lines[i]!)),
-      };
-      if (bad) out.bad = bad;
-      yield out;
+      const out = await parseLines(batch, {
+        uri: range.uri,
+        parse: parseJsonLine,
+        placeholder: undefined,
+        rest: (k) => restOfSplit(ranges, r, batch.rest(k)),
+      });
+      if (out) yield out;
     }
+  }
+}
+
+function parseJsonLine(text: string): LineParse<unknown> {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (err) {
+    return { problem: `not valid JSON (${(err as Error).message})`, cause: err };
   }
 }
 
