@@ -7,6 +7,7 @@
 // A table name is "table" or "dataset.table"; the dataset becomes a DuckDB schema.
 
 import { ConfigError } from '../../core/errors.ts';
+import { checkLoadRequest as checkSharedLoadRequest } from '../../ports/load-request.ts';
 import type { Column, ColumnType, LoadRequest, TableSchema } from '../../ports/warehouse.ts';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
@@ -22,9 +23,7 @@ const DUCK_TYPES: Record<ColumnType, string> = {
 // information_schema spells some types differently from the DDL.
 const CATALOG_NAMES: Record<string, string> = { TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE' };
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TABLE_PART = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface TableName {
   schema: string;
@@ -66,53 +65,9 @@ export function tableName(table: string): TableName {
   return { schema, name, sql: `${quote(schema)}.${quote(name)}`, shown: table };
 }
 
-/** Rejects schemas BigQuery would reject, before anything is written. */
+/** The shared check (src/ports/load-request.ts), naming the table as the local warehouse does. */
 export function checkLoadRequest(request: LoadRequest, table: TableName): void {
-  const where = `Load ${JSON.stringify(request.jobId)} into table "${table.shown}"`;
-  const { columns, partitionBy } = request.schema;
-  if (columns.length === 0)
-    throw new ConfigError(`${where}: the schema has no columns; declare at least one.`);
-  const seen = new Set<string>();
-  for (const column of columns) {
-    if (!IDENTIFIER.test(column.name)) {
-      throw new ConfigError(
-        `${where}: column name ${JSON.stringify(column.name)} is not allowed; use letters, digits and ` +
-          'underscores, starting with a letter or underscore.',
-      );
-    }
-    if (seen.has(column.name.toLowerCase())) {
-      throw new ConfigError(`${where}: column "${column.name}" is declared twice (names ignore case).`);
-    }
-    seen.add(column.name.toLowerCase());
-    if (!(column.type in DUCK_TYPES)) {
-      throw new ConfigError(
-        `${where}: column "${column.name}" has type ${JSON.stringify(column.type)}; allowed: ` +
-          `${Object.keys(DUCK_TYPES).join(', ')}.`,
-      );
-    }
-  }
-  if (partitionBy !== undefined) {
-    const column = columns.find((c) => c.name === partitionBy);
-    if (!column || (column.type !== 'DATE' && column.type !== 'TIMESTAMP') || column.mode === 'REPEATED') {
-      throw new ConfigError(
-        `${where}: partitionBy "${partitionBy}" must name a DATE or TIMESTAMP column of the schema that is ` +
-          'not REPEATED.',
-      );
-    }
-  }
-  if (request.partition !== undefined) {
-    if (partitionBy === undefined) {
-      throw new ConfigError(
-        `${where}: partition "${request.partition}" was given but the schema has no partitionBy; ` +
-          'declare partitionBy or drop partition.',
-      );
-    }
-    if (!DAY.test(request.partition) || Number.isNaN(Date.parse(`${request.partition}T00:00:00Z`))) {
-      throw new ConfigError(
-        `${where}: partition ${JSON.stringify(request.partition)} must be a day, YYYY-MM-DD.`,
-      );
-    }
-  }
+  checkSharedLoadRequest(request, `table "${table.shown}"`);
 }
 
 export function createTableSql(table: TableName, schema: TableSchema): string {
