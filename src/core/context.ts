@@ -3,6 +3,9 @@
 import type { JobContext, TaskIdentity } from './job.ts';
 import type { Logger } from './logger.ts';
 import type { Counters } from './records.ts';
+import { loadSideInputs } from './side-inputs.ts';
+import { jobParams } from './stage.ts';
+import type { TaskExecution } from './task-execution.ts';
 
 export class CounterSet {
   readonly values: Counters = Object.create(null) as Counters;
@@ -46,4 +49,25 @@ export function createJobContext(init: ContextInit): JobContext {
     mapCounters: Object.freeze({ ...init.mapCounters }),
     side: Object.freeze({ ...init.side }),
   };
+}
+
+/** The ctx of a running map or reduce task: its identity, params, side inputs and counters. */
+export async function taskContext(
+  exec: TaskExecution,
+  counters: CounterSet,
+  mapCounters: Counters,
+): Promise<JobContext> {
+  const { env, job, run, task } = exec;
+  return createJobContext({
+    params: jobParams(job, run),
+    job: job.name,
+    runId: run.runId,
+    stage: job.stages[task.stage]!.name,
+    task: { id: task.taskId, phase: task.phase, index: task.index, attempt: task.attempt },
+    runStartedAt: new Date(run.createdAt),
+    logger: env.logger,
+    counters,
+    mapCounters,
+    side: await loadSideInputs(env, job, run, task.stage),
+  });
 }

@@ -4,11 +4,10 @@
 // closed parts) and returns the reader's checkpoint: the next slice reads the rest of the split.
 
 import { join } from 'node:path';
-import { createJobContext, CounterSet } from './context.ts';
+import { CounterSet, taskContext } from './context.ts';
 import { isMapReduce, type Stage } from './job.ts';
 import type { Key } from './keys.ts';
-import { loadSideInputs } from './side-inputs.ts';
-import { jobParams, REJECTS_OUTPUT, resolveInput } from './stage.ts';
+import { REJECTS_OUTPUT, resolveInput } from './stage.ts';
 import { SliceClock } from './slice-clock.ts';
 import { openTaskOutputs } from './task-outputs.ts';
 import { atPosition, type TaskExecution, type TaskResult } from './task-execution.ts';
@@ -25,18 +24,7 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
   const stage: Stage = job.stages[task.stage]!;
   const def = stage.def;
   const counters = new CounterSet();
-  const ctx = createJobContext({
-    params: jobParams(job, run),
-    job: job.name,
-    runId: run.runId,
-    stage: stage.name,
-    task: { id: task.taskId, phase: 'map', index: task.index, attempt: task.attempt },
-    runStartedAt: new Date(run.createdAt),
-    logger: env.logger,
-    counters,
-    mapCounters: {},
-    side: await loadSideInputs(env, job, run, task.stage),
-  });
+  const ctx = await taskContext(exec, counters, {});
   const spec = resolveInput(job, stage, run);
   const reader = getInputReader(spec.type);
   const io = { files: env.files, entities: env.entities, blobs: env.blobs, logger: env.logger };

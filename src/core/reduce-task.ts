@@ -4,13 +4,11 @@
 // parts as a slice and checkpoints the last key it reduced; the merge is key-sorted, so the next
 // slice merges the same objects again and skips every key up to the checkpoint.
 
-import { createJobContext, CounterSet } from './context.ts';
+import { CounterSet, taskContext } from './context.ts';
 import type { MapReduceStage } from './job.ts';
 import type { EncodedKey, Key } from './keys.ts';
 import { committedOutputs } from './records.ts';
-import { loadSideInputs } from './side-inputs.ts';
 import { SliceClock } from './slice-clock.ts';
-import { jobParams } from './stage.ts';
 import { openTaskOutputs } from './task-outputs.ts';
 import type { TaskExecution, TaskResult } from './task-execution.ts';
 import { atPosition } from './task-execution.ts';
@@ -26,18 +24,7 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   const stage = job.stages[task.stage]!;
   const def = stage.def as MapReduceStage<unknown, unknown, Key, unknown, unknown>;
   const counters = new CounterSet();
-  const ctx = createJobContext({
-    params: jobParams(job, run),
-    job: job.name,
-    runId: run.runId,
-    stage: stage.name,
-    task: { id: task.taskId, phase: 'reduce', index: task.index, attempt: task.attempt },
-    runStartedAt: new Date(run.createdAt),
-    logger: env.logger,
-    counters,
-    mapCounters: run.stages[task.stage]?.mapCounters ?? {},
-    side: await loadSideInputs(env, job, run, task.stage),
-  });
+  const ctx = await taskContext(exec, counters, run.stages[task.stage]?.mapCounters ?? {});
 
   // Only committed map attempts are read (commit protocol step 5), in task then slice order, which
   // keeps the order of equal keys' values the same however the map tasks were sliced.
