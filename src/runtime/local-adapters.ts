@@ -8,18 +8,19 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DuckDbWarehouse } from '../adapters/local/duckdb-warehouse.ts';
+import type { DuckDbWarehouse } from '../adapters/local/duckdb-warehouse.ts';
 import { FileBlobStore } from '../adapters/local/file-blob-store.ts';
 import { FsInputFiles } from '../adapters/local/fs-input-files.ts';
 import { SqliteEntityStore } from '../adapters/local/sqlite-entity-store.ts';
 import { SqliteStateStore } from '../adapters/local/sqlite-state-store.ts';
+import type { Warehouse } from '../ports/warehouse.ts';
 
 export interface LocalAdapters {
   dataDir: string;
   blobs: FileBlobStore;
   state: SqliteStateStore;
   entities: SqliteEntityStore;
-  warehouse: DuckDbWarehouse;
+  warehouse: Warehouse & { close(): Promise<void> };
   files: FsInputFiles;
   scratchDir: string;
   close(): Promise<void>;
@@ -44,10 +45,7 @@ export function openLocalAdapters(dataDir: string, cwd: string = process.cwd()):
   const blobs = new FileBlobStore(paths.blobs);
   const state = new SqliteStateStore(paths.state);
   const entities = new SqliteEntityStore(paths.entities);
-  const warehouse = new DuckDbWarehouse({
-    path: paths.warehouse,
-    resolveSource: (name) => join(paths.blobs, name),
-  });
+  const warehouse = lazyWarehouse(paths.warehouse, paths.blobs);
   return {
     dataDir: paths.root,
     blobs,
@@ -59,7 +57,26 @@ export function openLocalAdapters(dataDir: string, cwd: string = process.cwd()):
     async close() {
       await state.close?.();
       await (entities as { close?: () => Promise<void> | void }).close?.();
-      await warehouse.close?.();
+      await warehouse.close();
+    },
+  };
+}
+
+/**
+ * The warehouse is loaded on first use: only finalize and queries need it, and DuckDB's native
+ * module costs every worker thread ~60-70 ms of start-up for nothing otherwise.
+ */
+function lazyWarehouse(path: string, blobsDir: string): Warehouse & { close(): Promise<void> } {
+  let real: Promise<DuckDbWarehouse> | undefined;
+  const open = () =>
+    (real ??= import('../adapters/local/duckdb-warehouse.ts').then(
+      ({ DuckDbWarehouse }) => new DuckDbWarehouse({ path, resolveSource: (name) => join(blobsDir, name) }),
+    ));
+  return {
+    load: async (request) => (await open()).load(request),
+    query: async (sql) => (await open()).query(sql),
+    close: async () => {
+      if (real) await (await real).close();
     },
   };
 }
