@@ -2,9 +2,11 @@
 // BigQuery fake, and put rows into one comparable order.
 
 import { BigQuery } from '@google-cloud/bigquery';
+import { DatastoreEntityStore } from '../../src/adapters/gcp/datastore-entity-store.ts';
 import { DatastoreStateStore } from '../../src/adapters/gcp/datastore-state-store.ts';
 import type { DevCloud } from '../../src/cloud/dev-cloud.ts';
 import type { RunRecord } from '../../src/core/records.ts';
+import type { Entity, EntityStore } from '../../src/ports/entity-store.ts';
 
 export function stateStoreOf(cloud: DevCloud): DatastoreStateStore {
   const { config } = cloud;
@@ -69,4 +71,26 @@ export function jsonEntries(lines: readonly string[]): Record<string, unknown>[]
     }
   }
   return entries;
+}
+
+/** Every row of a query on the dev cloud's BigQuery fake (in its dataset, as the client parses them). */
+export async function queryRows(cloud: DevCloud, query: string): Promise<Record<string, unknown>[]> {
+  const { config } = cloud;
+  const bq = new BigQuery({ projectId: config.projectId, apiEndpoint: config.bigquery.apiEndpoint! });
+  const [rows] = await bq.query({ query, defaultDataset: { datasetId: config.bigquery.dataset } });
+  return rows as Record<string, unknown>[];
+}
+
+/** The user entities the functions read and write: the project's default namespace (engine-env.ts). */
+export function entityStoreOf(cloud: DevCloud): DatastoreEntityStore {
+  return new DatastoreEntityStore({
+    projectId: cloud.config.projectId,
+    apiEndpoint: cloud.config.datastore.apiEndpoint!,
+  });
+}
+
+export async function readKind(store: EntityStore, kind: string): Promise<Entity[]> {
+  const all: Entity[] = [];
+  for await (const e of store.query({ kind })) all.push(e);
+  return all;
 }

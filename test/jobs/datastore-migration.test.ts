@@ -10,21 +10,9 @@ import { SqliteEntityStore } from '../../src/adapters/local/sqlite-entity-store.
 import { localPaths } from '../../src/runtime/local-adapters.ts';
 import type { Entity } from '../../src/ports/entity-store.ts';
 import { runJob } from '../../src/testing.ts';
+import { byKey, migrationTweets, plainBackfill, plainDropProperty } from './plain/migrations.ts';
 
-/** 1,234 tweets (over two commits of 500 per task), a third with an obsolete `score`, and a Note. */
-function tweets(): Entity[] {
-  const out: Entity[] = Array.from({ length: 1234 }, (_, i) => ({
-    key: { kind: 'Tweet', id: String(1000 + i) },
-    properties: {
-      user: i % 2 ? `Ann${i % 5}` : `bob${i % 5}`,
-      text: 'word '.repeat(i % 7).trim(),
-      created_at: new Date(Date.UTC(2026, 10, 20, 0, i % 60)),
-      ...(i % 3 === 0 ? { score: i } : {}),
-    },
-  }));
-  out.push({ key: { kind: 'Note', name: 'n1' }, properties: { score: 1 } });
-  return out;
-}
+const tweets = () => migrationTweets();
 
 async function readKind(dataDir: string, kind: string): Promise<Entity[]> {
   const store = new SqliteEntityStore(localPaths(dataDir).entities);
@@ -77,6 +65,9 @@ test('migrate-drop-property drops the property from its kind only; a re-run chan
     const after = await readKind(dataDir, 'Tweet');
     assert.equal(after.length, 1234);
     assert.ok(after.every((e) => !('score' in e.properties)));
+    const want = plainDropProperty(tweets(), 'Tweet', 'score');
+    assert.equal(counters['entities-changed'], want.changed);
+    assert.deepEqual(byKey(after), byKey(want.after.filter((e) => e.key.kind === 'Tweet')));
     const t0 = after.find((e) => e.key.id === '1000')!;
     assert.deepEqual(t0.properties, {
       user: 'bob0',
@@ -124,6 +115,8 @@ test('migrate-backfill computes word_count; a re-run, and a run after a text edi
     assert.equal(first.run.stages[0]!.counters!['entities-changed'], 1234);
     const after = await readKind(dataDir, 'Tweet');
     assert.ok(after.every((e) => e.properties.word_count === wordCount(e.properties.text as string)));
+    const want = plainBackfill(tweets(), 'Tweet', 'word_count');
+    assert.deepEqual(byKey(after), byKey(want.after.filter((e) => e.key.kind === 'Tweet')));
     assert.equal(after.find((e) => e.key.id === '1003')!.properties.word_count, 3);
 
     const again = await runJob(migrateBackfill, { dataDir, shards: 4 });
