@@ -6,5 +6,6 @@ import './map/index.ts';
 import './reduce/index.ts';
 import './finalize/index.ts';
 import './sweeper/index.ts';
+import './ingest/index.ts';
 
 export { FUNCTION_NAMES, CLOUD_FUNCTIONS } from '../src/cloud/functions.ts';

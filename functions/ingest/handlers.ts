@@ -1,6 +1,6 @@
 // The ingest function's two entry points, built on the ingest core (src/ingest) with the deployed
 // env (src/cloud/config.ts + engine-env.ts): `ingest` (HTTP POST of records) and `ingestObject`
-// (Cloud Storage object-finalized events on the incoming bucket). Dependencies are injectable so
+// (Cloud Storage object-finalized notifications on the incoming bucket). Dependencies are injectable so
 // tests run them against the Datastore emulator and the GCS fake.
 
 import type { CloudEvent, HttpFunction } from '@google-cloud/functions-framework';
@@ -8,6 +8,7 @@ import { GcsBlobStore } from '../../src/adapters/gcp/gcs-blob-store.ts';
 import { createStorage } from '../../src/adapters/gcp/gcs-client.ts';
 import { processCloudEnv } from '../../src/cloud/engine-env.ts';
 import { createJsonLogger } from '../../src/cloud/json-logger.ts';
+import { decodePubSubEvent } from '../../src/cloud/pubsub-event.ts';
 import { ConfigError, isPermanent, toErrorInfo } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import { handleIngestRequest, ingestObject, KindRegistry, kindsOfModule } from '../../src/ingest/index.ts';
@@ -92,21 +93,84 @@ export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): Ht
   };
 }
 
-interface StorageObjectData {
-  bucket?: string;
-  name?: string;
+/** The object an event is about, or why the event is not one to ingest. */
+export type ObjectEvent =
+  | { ok: true; bucket: string; name: string; id: string; deliveryAttempt?: number }
+  | { ok: false; reason: string };
+
+/**
+ * Reads the two shapes a finalized object arrives in:
+ *   - a Cloud Storage Pub/Sub notification (payload JSON_API_V1) pushed by our own subscription,
+ *     which is how terraform and the dev cloud wire it: attributes eventType, bucketId, objectId;
+ *   - Eventarc's `google.cloud.storage.object.v1.finalized` CloudEvent, data = the object resource,
+ *     for a deployment that wires the function with an Eventarc trigger instead.
+ * Other event types (deletes, metadata updates, archives) are not ingested.
+ */
+export function objectOfEvent(event: CloudEvent<unknown>): ObjectEvent {
+  if (typeof event.type === 'string' && event.type.startsWith('google.cloud.storage.')) {
+    if (event.type !== 'google.cloud.storage.object.v1.finalized')
+      return { ok: false, reason: `a ${event.type} event, not object.v1.finalized` };
+    const data = (event.data ?? {}) as { bucket?: unknown; name?: unknown };
+    if (typeof data.bucket !== 'string' || typeof data.name !== 'string')
+      return { ok: false, reason: 'a storage event whose data has no bucket and name' };
+    return { ok: true, bucket: data.bucket, name: data.name, id: event.id };
+  }
+  const decoded = decodePubSubEvent(event);
+  if (!decoded.ok) return { ok: false, reason: decoded.reason };
+  const { attributes, id, deliveryAttempt } = decoded.message;
+  if (attributes.eventType !== 'OBJECT_FINALIZE')
+    return {
+      ok: false,
+      reason: `a notification of ${attributes.eventType ?? 'no eventType'}, not OBJECT_FINALIZE`,
+    };
+  if (!attributes.bucketId || !attributes.objectId)
+    return { ok: false, reason: 'a notification without bucketId and objectId attributes' };
+  return {
+    ok: true,
+    bucket: attributes.bucketId,
+    name: attributes.objectId,
+    id,
+    ...(deliveryAttempt ? { deliveryAttempt } : {}),
+  };
 }
 
 export function ingestObjectEvent(
   getDeps: () => Promise<IngestDeps> = defaultDeps,
 ): (event: CloudEvent<unknown>) => Promise<void> {
   return async (event) => {
-    const deps = await getDeps(); // a start failure rejects: the event is redelivered after a fix
-    const data = (event.data ?? {}) as StorageObjectData;
-    const labels = { function: 'ingestObject', eventId: event.id, bucket: data.bucket, object: data.name };
+    let deps: IngestDeps;
+    try {
+      deps = await getDeps();
+    } catch (err) {
+      // Rejecting makes Pub/Sub redeliver, so after a fix and redeploy the backlog drains.
+      const info = toErrorInfo(err);
+      createJsonLogger('ERROR').error(
+        `ingestObject cannot start, so the event will be redelivered: ${info.message}`,
+        {
+          function: 'ingestObject',
+          eventId: event.id,
+        },
+      );
+      throw err instanceof Error ? err : new Error(info.message);
+    }
+    const object = objectOfEvent(event);
+    if (!object.ok) {
+      deps.logger.warn(`ingestObject: ignoring the event: ${object.reason}`, {
+        function: 'ingestObject',
+        eventId: event.id,
+      });
+      return;
+    }
+    const labels = {
+      function: 'ingestObject',
+      eventId: object.id,
+      bucket: object.bucket,
+      object: object.name,
+      ...(object.deliveryAttempt ? { deliveryAttempt: object.deliveryAttempt } : {}),
+    };
     if (!deps.incoming)
       throw new ConfigError('ingestObject needs CLOUDREDUCE_INCOMING_BUCKET; set it and redeploy.');
-    if (data.bucket !== deps.incoming.bucket || typeof data.name !== 'string') {
+    if (object.bucket !== deps.incoming.bucket) {
       deps.logger.warn(
         'ingestObject: ignoring an event that is not about an object of the incoming bucket',
         labels,
@@ -114,7 +178,7 @@ export function ingestObjectEvent(
       return;
     }
     try {
-      const outcome = await ingestObject(data.name, {
+      const outcome = await ingestObject(object.name, {
         incoming: deps.incoming.blobs,
         store: deps.store,
         kinds: deps.kinds, // request limits do not apply: objects have their own (src/ingest/object.ts)

@@ -25,6 +25,11 @@ export interface CloudConfig {
   deadLetterTopic: string;
   /** Cloud Scheduler publishes a tick here; the sweeper function subscribes to it. */
   sweepTopic: string;
+  /**
+   * The incoming bucket's object notifications (JSON_API_V1) arrive here; the ingestObject
+   * function subscribes to it. No function publishes to it: Cloud Storage does.
+   */
+  incomingTopic: string;
   bigquery: { dataset: string; location: string; apiEndpoint?: string };
   datastore: { namespace?: string; databaseId?: string; apiEndpoint?: string };
   pubsub: { apiEndpoint?: string };
@@ -58,6 +63,11 @@ export const CLOUD_ENV = {
     help: 'dead-letter topic of the push subscriptions',
   },
   topicSweep: { name: 'CLOUDREDUCE_TOPIC_SWEEP', default: 'cloudreduce-sweep', help: 'sweeper ticks' },
+  topicIncoming: {
+    name: 'CLOUDREDUCE_TOPIC_INCOMING',
+    default: 'cloudreduce-incoming',
+    help: "the incoming bucket's object notifications (ingestObject)",
+  },
   bigqueryDataset: {
     name: 'CLOUDREDUCE_BIGQUERY_DATASET',
     default: 'cloudreduce',
@@ -169,6 +179,7 @@ export function parseCloudConfig(env: NodeJS.ProcessEnv): CloudConfig {
     },
     deadLetterTopic: named('topicDeadLetter', 'topic'),
     sweepTopic: named('topicSweep', 'topic'),
+    incomingTopic: named('topicIncoming', 'topic'),
     bigquery: {
       dataset: named('bigqueryDataset', 'dataset'),
       location: named('bigqueryLocation', 'location'),
@@ -199,7 +210,12 @@ export function parseCloudConfig(env: NodeJS.ProcessEnv): CloudConfig {
   const bigqueryEndpoint = optional('bigqueryEndpoint', 'url');
   if (bigqueryEndpoint) config.bigquery.apiEndpoint = bigqueryEndpoint;
 
-  const topicNames = [...Object.values(config.topics), config.deadLetterTopic, config.sweepTopic];
+  const topicNames = [
+    ...Object.values(config.topics),
+    config.deadLetterTopic,
+    config.sweepTopic,
+    config.incomingTopic,
+  ];
   const dup = topicNames.find((t, i) => topicNames.indexOf(t) !== i);
   if (dup) problems.push(`topic "${dup}" is used for two purposes; every CLOUDREDUCE_TOPIC_* must differ`);
   if (config.leaseSeconds >= config.stallSeconds) {
@@ -233,6 +249,7 @@ export function cloudConfigEnv(config: CloudConfig): Record<string, string> {
     [CLOUD_ENV.topicFinalize.name]: config.topics.finalize,
     [CLOUD_ENV.topicDeadLetter.name]: config.deadLetterTopic,
     [CLOUD_ENV.topicSweep.name]: config.sweepTopic,
+    [CLOUD_ENV.topicIncoming.name]: config.incomingTopic,
     [CLOUD_ENV.bigqueryDataset.name]: config.bigquery.dataset,
     [CLOUD_ENV.bigqueryLocation.name]: config.bigquery.location,
     [CLOUD_ENV.datastoreNamespace.name]: config.datastore.namespace ?? '',

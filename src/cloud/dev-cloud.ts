@@ -1,7 +1,9 @@
 // The emulated cloud on one machine: the official Pub/Sub and Datastore emulators, the GCS and
-// BigQuery protocol fakes as HTTP servers, the five functions as real functions-framework
-// processes, one push subscription per function, and a timer standing in for Cloud Scheduler's
-// sweeper tick. `cloudreduce dev`, the end-to-end test and the cloud benchmark all start this.
+// BigQuery protocol fakes as HTTP servers, every function of CLOUD_FUNCTIONS as a real
+// functions-framework process, one push subscription per Pub/Sub-triggered function, the incoming
+// bucket's object notifications (ingest/ prefix, JSON_API_V1, as terraform configures them)
+// published to the incoming topic, and a timer standing in for Cloud Scheduler's sweeper tick.
+// `cloudreduce dev`, the end-to-end tests and the cloud benchmark all start this.
 //
 // The GCS and BigQuery fakes live under test/fakes (they are test doubles first); the dev cloud
 // reuses them rather than keeping a second copy.
@@ -18,7 +20,14 @@ import { startGcsFake, type GcsFake } from '../../test/fakes/gcs-fake.ts';
 import { cloudConfigEnv, parseCloudConfig, type CloudConfig } from './config.ts';
 import { freePort, startEmulators, type Emulators } from './emulators.ts';
 import { FunctionProcess } from './function-process.ts';
-import { CLOUD_FUNCTIONS, triggerTopic, type FunctionName, type Trigger } from './functions.ts';
+import {
+  CLOUD_FUNCTIONS,
+  PUSH_FUNCTIONS,
+  triggerTopic,
+  type FunctionName,
+  type TopicTrigger,
+} from './functions.ts';
+import { INGEST_PREFIX } from '../ingest/object.ts';
 import { createPushSubscription, deleteAll, ensureTopics } from './push-subscriptions.ts';
 
 export interface DevCloudOptions {
@@ -55,7 +64,9 @@ export interface DevCloud {
   /** Publishes a job message to the jobs topic; resolves to its message id. */
   publishJob(message: JobMessage | string): Promise<string>;
   /** Adds a second push subscription for a trigger: every message is then delivered twice. */
-  duplicateDeliveries(trigger: Trigger): Promise<string>;
+  duplicateDeliveries(trigger: TopicTrigger): Promise<string>;
+  /** The HTTP ingest function's URL (POST ?kind=KIND, docs/ingest.md). */
+  ingestUrl: string;
   removeSubscription(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,7 +146,7 @@ async function start(
 
   const pubsub = new PubSub({ projectId, apiEndpoint: emulators.pubsubHost });
   const subscriptions: string[] = [];
-  const topics = [...CLOUD_FUNCTIONS.map((f) => triggerTopic(config, f.trigger)), config.deadLetterTopic];
+  const topics = [...PUSH_FUNCTIONS.map((f) => triggerTopic(config, f.trigger)), config.deadLetterTopic];
   cleanups.push(async () => {
     await deleteAll(pubsub, subscriptions, topics);
     await pubsub.close();
@@ -145,9 +156,10 @@ async function start(
   const functions = {} as Record<FunctionName, FunctionProcess>;
   cleanups.push(() => Promise.all(Object.values(functions).map((f) => f.stop())).then(() => undefined));
   await Promise.all(
-    CLOUD_FUNCTIONS.map(async ({ name }) => {
+    CLOUD_FUNCTIONS.map(async ({ name, signature }) => {
       functions[name] = new FunctionProcess({
         name,
+        signature,
         port: await freePort(),
         // Off Google Cloud there is no metadata server; asking for one only logs warnings.
         env: { ...env, METADATA_SERVER_DETECTION: 'none' },
@@ -159,8 +171,8 @@ async function start(
   );
 
   const ackDeadlineSeconds = options.ackDeadlineSeconds ?? 60;
-  const subscribe = async (trigger: Trigger, suffix: string): Promise<string> => {
-    const fn = CLOUD_FUNCTIONS.find((f) => f.trigger === trigger)!;
+  const subscribe = async (trigger: TopicTrigger, suffix: string): Promise<string> => {
+    const fn = PUSH_FUNCTIONS.find((f) => f.trigger === trigger)!;
     const topic = triggerTopic(config, trigger);
     const subscription = `${topic}-${suffix}`;
     await createPushSubscription(pubsub, projectId, {
@@ -172,7 +184,34 @@ async function start(
     subscriptions.push(subscription);
     return subscription;
   };
-  for (const { trigger } of CLOUD_FUNCTIONS) await subscribe(trigger, 'push');
+  for (const { trigger } of PUSH_FUNCTIONS) await subscribe(trigger, 'push');
+
+  // What Cloud Storage does for terraform's google_storage_notification: a JSON_API_V1 message
+  // per finalized object under ingest/, with the attributes the real service sets.
+  const incomingTopic = pubsub.topic(config.incomingTopic);
+  gcs.addNotification({
+    bucket: config.incomingBucket!,
+    objectNamePrefix: INGEST_PREFIX,
+    deliver(eventType, object) {
+      if (eventType !== 'OBJECT_FINALIZE') return;
+      incomingTopic
+        .publishMessage({
+          json: gcs.resourceOf(object),
+          attributes: {
+            notificationConfig: `projects/_/buckets/${object.bucket}/notificationConfigs/1`,
+            eventType,
+            payloadFormat: 'JSON_API_V1',
+            bucketId: object.bucket,
+            objectId: object.name,
+            objectGeneration: String(object.generation),
+            eventTime: object.created,
+          },
+        })
+        .catch((err: unknown) =>
+          options.onLog?.('ingestObject', `notification lost: ${String(err)}`, 'stderr'),
+        );
+    },
+  });
 
   const sweepEvery = options.sweepEveryMillis ?? 60_000;
   if (sweepEvery > 0) {
@@ -196,6 +235,7 @@ async function start(
         data: Buffer.from(typeof message === 'string' ? message : JSON.stringify(message)),
       }),
     duplicateDeliveries: (trigger) => subscribe(trigger, `dup-${subscriptions.length}`),
+    ingestUrl: functions.ingest.url,
     async removeSubscription(name) {
       await deleteAll(pubsub, [name], []);
       const index = subscriptions.indexOf(name);

@@ -22,6 +22,8 @@ export interface FunctionProcessOptions {
   env: Record<string, string>;
   cwd: string;
   source?: string;
+  /** How functions-framework calls the target (CLOUD_FUNCTIONS' signature); default cloudevent. */
+  signature?: 'cloudevent' | 'http';
   /** Every line the function writes (its JSON logs on stdout, framework errors on stderr). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   readyTimeoutMillis?: number;
@@ -83,7 +85,7 @@ export class FunctionProcess {
         `--target=${o.name}`,
         `--port=${o.port}`,
         `--source=${o.source ?? FUNCTIONS_SOURCE}`,
-        '--signature-type=cloudevent',
+        `--signature-type=${o.signature ?? 'cloudevent'}`,
       ],
       {
         cwd: o.cwd,
@@ -138,7 +140,7 @@ export class FunctionProcess {
     while (Date.now() < deadline) {
       if (this.#exited) break;
       try {
-        // A CloudEvent function answers only POST; any HTTP answer means it is listening.
+        // A CloudEvent function answers only POST, ingest only POST; any answer means it listens.
         const res = await fetch(`${this.url}/`, { signal: AbortSignal.timeout(1000) });
         await res.arrayBuffer();
         return;

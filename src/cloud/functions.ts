@@ -1,33 +1,60 @@
 // The deployed functions, in one list: each entry point (the name registered with
-// functions-framework and given to `--target` / terraform's `entry_point`) and the topic that
-// triggers it. functions/index.ts registers exactly these; the dev cloud and terraform read them.
+// functions-framework and given to `--target` / terraform's `entry_point`), its deployed id
+// (terraform's key, the suffix of the function and service-account names: lowercase, since
+// service-account ids allow no capitals), the functions/ module registering it, what triggers it
+// and how functions-framework calls it. functions/index.ts registers
+// exactly these; the dev cloud and terraform read them.
 
 import type { Topic } from '../ports/message-bus.ts';
 import type { CloudConfig } from './config.ts';
 
-export type Trigger = Topic | 'sweep';
+/**
+ * A Pub/Sub topic (the engine's four, the sweeper's tick, the incoming bucket's object
+ * notifications), or 'http' for a function called directly over HTTPS.
+ */
+export type Trigger = Topic | 'sweep' | 'incoming' | 'http';
+export type TopicTrigger = Exclude<Trigger, 'http'>;
 
 export const CLOUD_FUNCTIONS = [
-  { name: 'split', trigger: 'jobs' },
-  { name: 'map', trigger: 'map' },
-  { name: 'reduce', trigger: 'reduce' },
-  { name: 'finalize', trigger: 'finalize' },
-  { name: 'sweeper', trigger: 'sweep' },
-] as const satisfies readonly { name: string; trigger: Trigger }[];
+  { name: 'split', id: 'split', module: 'split', trigger: 'jobs', signature: 'cloudevent' },
+  { name: 'map', id: 'map', module: 'map', trigger: 'map', signature: 'cloudevent' },
+  { name: 'reduce', id: 'reduce', module: 'reduce', trigger: 'reduce', signature: 'cloudevent' },
+  { name: 'finalize', id: 'finalize', module: 'finalize', trigger: 'finalize', signature: 'cloudevent' },
+  { name: 'sweeper', id: 'sweeper', module: 'sweeper', trigger: 'sweep', signature: 'cloudevent' },
+  { name: 'ingest', id: 'ingest', module: 'ingest', trigger: 'http', signature: 'http' },
+  {
+    name: 'ingestObject',
+    id: 'ingest-object',
+    module: 'ingest',
+    trigger: 'incoming',
+    signature: 'cloudevent',
+  },
+] as const satisfies readonly {
+  name: string;
+  id: string;
+  /** The directory under functions/ whose index.ts registers it. */
+  module: string;
+  trigger: Trigger;
+  signature: 'cloudevent' | 'http';
+}[];
 
-export type FunctionName = (typeof CLOUD_FUNCTIONS)[number]['name'];
-
-/**
- * Function modules under functions/ that exist and are tested but are not deployed or wired into
- * the dev cloud yet: ingest (HTTP and incoming-bucket events) still needs its terraform and dev
- * triggers (issue 5). Listed so the registration test fails on anything else left out.
- */
-export const NOT_YET_DEPLOYED = ['ingest'] as const;
+export type CloudFunction = (typeof CLOUD_FUNCTIONS)[number];
+export type FunctionName = CloudFunction['name'];
 
 /** The entry points, for terraform tests and `--target`. */
 export const FUNCTION_NAMES: readonly FunctionName[] = CLOUD_FUNCTIONS.map((f) => f.name);
 
+/** The functions a Pub/Sub push subscription delivers to (every one but HTTP ingest). */
+export const PUSH_FUNCTIONS = CLOUD_FUNCTIONS.filter(
+  (f): f is Extract<CloudFunction, { trigger: TopicTrigger }> => f.trigger !== 'http',
+);
+
 /** The Pub/Sub topic id that triggers a function under `config`. */
-export function triggerTopic(config: Pick<CloudConfig, 'topics' | 'sweepTopic'>, trigger: Trigger): string {
-  return trigger === 'sweep' ? config.sweepTopic : config.topics[trigger];
+export function triggerTopic(
+  config: Pick<CloudConfig, 'topics' | 'sweepTopic' | 'incomingTopic'>,
+  trigger: TopicTrigger,
+): string {
+  if (trigger === 'sweep') return config.sweepTopic;
+  if (trigger === 'incoming') return config.incomingTopic;
+  return config.topics[trigger];
 }

@@ -18,4 +18,4 @@ export {
   type RecordProblem,
 } from './ingest.ts';
 export { handleIngestRequest, KIND_HEADER, type IngestRequest, type IngestResponse } from './http.ts';
-export { ingestObject, RESULTS_PREFIX, type ObjectOutcome } from './object.ts';
+export { INGEST_PREFIX, ingestObject, RESULTS_PREFIX, type ObjectOutcome } from './object.ts';

@@ -1,9 +1,11 @@
 // Ingest of objects dropped in the incoming bucket (Cloud Storage object-finalized events):
-// "<Kind>/<anything>.ndjson" or ".csv" becomes Kind entities. Unlike a request, a file is not all
-// or nothing: nobody is waiting to fix and resend it, so good records are stored (keyed upserts,
+// "ingest/<Kind>/<anything>.ndjson" or ".csv" becomes Kind entities. Only objects under ingest/ are
+// ingested: the same bucket holds job input files (e.g. `submit` uploads under uploads/), and the
+// deployed notification is filtered to that prefix too. Unlike a request, a file is not all or
+// nothing: nobody is waiting to fix and resend it, so good records are stored (keyed upserts,
 // commits of ≤500) and bad lines go to a rejects object beside a summary object:
-//   ingest-results/<object>.summary.json   { object, kind, stored, rejected, commits }
-//   ingest-results/<object>.rejects.ndjson { line, problems, raw } per bad line
+//   ingest-results/<Kind>/<anything>.summary.json   { object, kind, stored, rejected, commits }
+//   ingest-results/<Kind>/<anything>.rejects.ndjson { line, problems, raw } per bad line
 // A redelivered event stores the same keys again (no duplicates) and rewrites the same results.
 
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -12,7 +14,9 @@ import { checkBodySize, ingest, IngestError, type IngestLimits, type IngestResul
 import type { KindRegistry } from './kinds.ts';
 import { formatOfName } from './parse.ts';
 
-/** Results live under this prefix, and objects under it are never ingested (no feedback loop). */
+/** Objects under this prefix of the incoming bucket are ingested: ingest/<Kind>/<anything>. */
+export const INGEST_PREFIX = 'ingest/';
+/** Results live under this prefix, outside INGEST_PREFIX, so they are never ingested themselves. */
 export const RESULTS_PREFIX = 'ingest-results/';
 
 export interface ObjectIngestDeps {
@@ -31,17 +35,18 @@ export type ObjectOutcome =
 const OBJECT_LIMITS: IngestLimits = { maxBodyBytes: 64 * 1024 * 1024, maxRecords: Infinity };
 
 export async function ingestObject(name: string, deps: ObjectIngestDeps): Promise<ObjectOutcome> {
-  if (name.startsWith(RESULTS_PREFIX)) return { status: 'skipped', reason: 'an ingest result object' };
+  if (!name.startsWith(INGEST_PREFIX)) return { status: 'skipped', reason: `not under ${INGEST_PREFIX}` };
+  const relative = name.slice(INGEST_PREFIX.length);
   const format = formatOfName(name);
   if (format !== 'ndjson' && format !== 'csv')
     return { status: 'skipped', reason: 'not .ndjson, .jsonl or .csv' };
-  const slash = name.indexOf('/');
-  const kindName = slash > 0 ? name.slice(0, slash) : undefined;
+  const slash = relative.indexOf('/');
+  const kindName = slash > 0 ? relative.slice(0, slash) : undefined;
   const kind = kindName ? deps.kinds.get(kindName) : undefined;
-  const summaryName = `${RESULTS_PREFIX}${name}.summary.json`;
+  const summaryName = `${RESULTS_PREFIX}${relative}.summary.json`;
   if (!kind) {
     // Worth a summary: the sender should learn why nothing happened.
-    const error = `No declared kind for "${name}": put files under <Kind>/ with Kind one of ${deps.kinds.names().join(', ')}.`;
+    const error = `No declared kind for "${name}": put files under ${INGEST_PREFIX}<Kind>/ with Kind one of ${deps.kinds.names().join(', ')}.`;
     await deps.incoming.put(summaryName, JSON.stringify({ object: name, error }, null, 2) + '\n', {
       contentType: 'application/json',
     });
@@ -75,7 +80,7 @@ export async function ingestObject(name: string, deps: ObjectIngestDeps): Promis
   }
   let rejects: string | undefined;
   if (result.rejected.length > 0) {
-    rejects = `${RESULTS_PREFIX}${name}.rejects.ndjson`;
+    rejects = `${RESULTS_PREFIX}${relative}.rejects.ndjson`;
     await deps.incoming.put(rejects, result.rejected.map((r) => JSON.stringify(r)).join('\n') + '\n', {
       contentType: 'application/x-ndjson',
     });

@@ -27,6 +27,7 @@ void describe('parseCloudConfig', () => {
       },
       deadLetterTopic: 'cloudreduce-dead-letter',
       sweepTopic: 'cloudreduce-sweep',
+      incomingTopic: 'cloudreduce-incoming',
       bigquery: { dataset: 'cloudreduce', location: 'US' },
       datastore: {},
       pubsub: {},

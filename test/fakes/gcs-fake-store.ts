@@ -20,8 +20,18 @@ export interface Preconditions {
   ifGenerationNotMatch?: string | null;
 }
 
+/** What Cloud Storage would publish for a bucket's Pub/Sub notification config (JSON_API_V1). */
+export interface Notification {
+  bucket: string;
+  /** Like the config's object_name_prefix: only objects under it notify. */
+  objectNamePrefix?: string;
+  /** Called after the change is visible, as GCS publishes after the write commits. */
+  deliver(eventType: 'OBJECT_FINALIZE' | 'OBJECT_DELETE', object: StoredObject): void;
+}
+
 export class GcsFakeStore {
   readonly buckets = new Map<string, Map<string, StoredObject>>();
+  readonly notifications: Notification[] = [];
   private nextGeneration = 1_700_000_000_000_000;
 
   createBucket(name: string): void {
@@ -78,13 +88,20 @@ export class GcsFakeStore {
       crc32c: crc.toString(),
     };
     this.bucket(bucket).set(name, obj);
+    this.#notify('OBJECT_FINALIZE', obj);
     return obj;
   }
 
   delete(bucket: string, name: string, pre: Preconditions): void {
-    this.object(bucket, name);
+    const obj = this.object(bucket, name);
     this.checkPreconditions(bucket, name, pre);
     this.bucket(bucket).delete(name);
+    this.#notify('OBJECT_DELETE', obj);
+  }
+
+  #notify(eventType: 'OBJECT_FINALIZE' | 'OBJECT_DELETE', obj: StoredObject): void {
+    for (const n of this.notifications)
+      if (n.bucket === obj.bucket && obj.name.startsWith(n.objectNamePrefix ?? '')) n.deliver(eventType, obj);
   }
 }
 

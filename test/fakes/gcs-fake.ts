@@ -1,12 +1,13 @@
 // An in-process fake of the Cloud Storage JSON API subset that @google-cloud/storage uses for
 // buckets get/insert, object uploads (media, multipart, resumable), metadata, downloads with
-// Range, listing with prefix/delimiter/pageToken and deletes. Point the client at it with
+// Range, listing with prefix/delimiter/pageToken, deletes, and bucket notifications as callbacks
+// (`addNotification`; the dev cloud publishes them to Pub/Sub). Point the client at it with
 // `new Storage({ apiEndpoint: fake.endpoint, projectId })`. What it does not emulate is listed in
 // docs/testing-cloud.md.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GcsFakeStore, bucketResource, objectResource } from './gcs-fake-store.ts';
-import type { StoredObject } from './gcs-fake-store.ts';
+import type { Notification, StoredObject } from './gcs-fake-store.ts';
 import { GcsFakeUploads } from './gcs-fake-upload.ts';
 import { HttpError, applyFault, listen, readJson, sendFailure, sendJson } from './http-util.ts';
 import type { Fault } from './http-util.ts';
@@ -18,6 +19,10 @@ export interface GcsFake {
   createBucket(name: string): void;
   putObject(bucket: string, name: string, data: Buffer | string): void;
   getObject(bucket: string, name: string): Buffer | undefined;
+  /** Like a bucket's Pub/Sub notification config: `deliver` is called for each change. */
+  addNotification(notification: Notification): void;
+  /** The object resource (JSON API) of a stored object: a JSON_API_V1 notification's payload. */
+  resourceOf(object: StoredObject): Record<string, unknown>;
   /** Answers the next `count` requests whose method and path match with `status` (429, 503…). */
   failNext(count: number, status: number, match?: (method: string, path: string) => boolean): void;
   /** Requests served so far, "METHOD path?query", for assertions on what the client sent. */
@@ -101,6 +106,8 @@ export async function startGcsFake(): Promise<GcsFake> {
       store.write(bucket, name, Buffer.from(data), undefined, {});
     },
     getObject: (bucket, name) => store.buckets.get(bucket)?.get(name)?.data,
+    addNotification: (notification) => store.notifications.push(notification),
+    resourceOf: (object) => objectResource(object, endpoint),
     failNext: (count, status, match = () => true) => {
       faults.push({ count, status, match });
     },

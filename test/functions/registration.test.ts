@@ -5,31 +5,40 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { getFunction } from '@google-cloud/functions-framework/testing';
 import { CLOUD_FUNCTIONS, FUNCTION_NAMES } from '../../functions/index.ts';
-import { NOT_YET_DEPLOYED } from '../../src/cloud/functions.ts';
 
 const FUNCTIONS_DIR = new URL('../../functions/', import.meta.url);
 
-test('functions/index.ts registers every entry point of FUNCTION_NAMES as a CloudEvent function', () => {
-  assert.deepEqual([...FUNCTION_NAMES], ['split', 'map', 'reduce', 'finalize', 'sweeper']);
-  for (const name of FUNCTION_NAMES) {
+test('functions/index.ts registers every entry point of FUNCTION_NAMES with its signature', () => {
+  assert.deepEqual(
+    [...FUNCTION_NAMES],
+    ['split', 'map', 'reduce', 'finalize', 'sweeper', 'ingest', 'ingestObject'],
+  );
+  for (const { name, signature } of CLOUD_FUNCTIONS) {
     const fn = getFunction(name);
     assert.equal(typeof fn, 'function', `${name} is registered`);
-    assert.equal(fn!.length, 1, `${name} is an async CloudEvent handler (one parameter, no callback)`);
+    if (signature === 'cloudevent')
+      assert.equal(fn!.length, 1, `${name} is an async CloudEvent handler (one parameter, no callback)`);
+    else assert.equal(fn!.length, 2, `${name} is an HTTP handler (request, response)`);
   }
 });
 
-test('each entry point has its own thin module, and no module is left out of the list', () => {
+test('each function module has its own directory, and none is left out of the list', () => {
   const dirs = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort();
-  // Only the modules named as not deployed yet may exist outside the deployed list.
-  assert.deepEqual(dirs, [...FUNCTION_NAMES, ...NOT_YET_DEPLOYED].sort());
-  for (const name of FUNCTION_NAMES) assert.ok(existsSync(new URL(`${name}/index.ts`, FUNCTIONS_DIR)));
+  // ingest and ingestObject share functions/ingest (one core, two doors).
+  const modules = new Set(CLOUD_FUNCTIONS.map((f) => f.module));
+  assert.deepEqual(dirs, [...modules].sort());
+  for (const dir of modules) assert.ok(existsSync(new URL(`${dir}/index.ts`, FUNCTIONS_DIR)));
 });
 
-test('every function is triggered by its own topic', () => {
+test('every Pub/Sub-triggered function has its own topic; only ingest is called over HTTP', () => {
   const triggers = CLOUD_FUNCTIONS.map((f) => f.trigger);
   assert.equal(new Set(triggers).size, triggers.length);
-  assert.deepEqual(triggers, ['jobs', 'map', 'reduce', 'finalize', 'sweep']);
+  assert.deepEqual(triggers, ['jobs', 'map', 'reduce', 'finalize', 'sweep', 'http', 'incoming']);
+  const ids = CLOUD_FUNCTIONS.map((f) => f.id);
+  assert.equal(new Set(ids).size, ids.length);
+  // Service-account ids allow lowercase letters, digits and hyphens only.
+  for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]*[a-z0-9]$/);
 });

@@ -192,18 +192,33 @@ void describe('Cloud Storage object ingest', () => {
       body: JSON.stringify({ bucket, name }),
     });
 
+  /** A Cloud Storage notification (JSON_API_V1) as a push subscription delivers it. */
+  const notified = (name: string, eventType = 'OBJECT_FINALIZE', bucket = BUCKET) =>
+    fetch(`${server.url}/projects/p/topics/incoming`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subscription: 'projects/p/subscriptions/incoming-push',
+        message: {
+          messageId: randomUUID(),
+          publishTime: new Date().toISOString(),
+          attributes: { eventType, payloadFormat: 'JSON_API_V1', bucketId: bucket, objectId: name },
+          data: Buffer.from(JSON.stringify({ bucket, name, kind: 'storage#object' })).toString('base64'),
+        },
+      }),
+    });
+
   void test('an NDJSON object: good lines stored, bad lines in a rejects object beside a summary; redelivery adds nothing', async () => {
     const lines = [
       ...Array.from({ length: 1100 }, (_, i) => JSON.stringify(post(10_000 + i))),
       '{"pid": 3, "user": 5}',
       'not json',
     ];
-    gcs.putObject(BUCKET, `${kindName}/day1.ndjson`, lines.join('\n') + '\n');
+    gcs.putObject(BUCKET, `ingest/${kindName}/day1.ndjson`, lines.join('\n') + '\n');
     const before = (await stored()).length;
-    for (let delivery = 0; delivery < 2; delivery++) {
-      const res = await finalized(`${kindName}/day1.ndjson`);
-      assert.equal(res.status, 204);
-    }
+    // Delivered twice, once in each shape: the deployed Pub/Sub notification and Eventarc's event.
+    assert.equal((await notified(`ingest/${kindName}/day1.ndjson`)).status, 204);
+    assert.equal((await finalized(`ingest/${kindName}/day1.ndjson`)).status, 204);
     assert.equal(
       (await stored()).length,
       before + 1100,
@@ -213,7 +228,7 @@ void describe('Cloud Storage object ingest', () => {
       gcs.getObject(BUCKET, `ingest-results/${kindName}/day1.ndjson.summary.json`)!.toString(),
     ) as unknown;
     assert.deepEqual(summary, {
-      object: `${kindName}/day1.ndjson`,
+      object: `ingest/${kindName}/day1.ndjson`,
       kind: kindName,
       stored: 1100,
       rejected: 2,
@@ -238,10 +253,10 @@ void describe('Cloud Storage object ingest', () => {
   void test('a CSV object is parsed by the kind; results, unknown kinds and other buckets are not ingested', async () => {
     gcs.putObject(
       BUCKET,
-      `${kindName}/more.csv`,
+      `ingest/${kindName}/more.csv`,
       'pid,user,text,at,likes\n20001,bo,"a, b",2026-11-21T00:00:00Z,4\n',
     );
-    assert.equal((await finalized(`${kindName}/more.csv`)).status, 204);
+    assert.equal((await finalized(`ingest/${kindName}/more.csv`)).status, 204);
     const p = (await stored()).find((e) => e.key.id === '20001')!;
     assert.deepEqual(p.properties, {
       pid: '20001',
@@ -252,16 +267,42 @@ void describe('Cloud Storage object ingest', () => {
     });
 
     assert.equal((await finalized(`ingest-results/${kindName}/more.csv.summary.json`)).status, 204);
-    gcs.putObject(BUCKET, 'Nope/x.ndjson', '{}\n');
-    assert.equal((await finalized('Nope/x.ndjson')).status, 204);
+    gcs.putObject(BUCKET, 'ingest/Nope/x.ndjson', '{}\n');
+    assert.equal((await notified('ingest/Nope/x.ndjson')).status, 204);
     assert.match(
       gcs.getObject(BUCKET, 'ingest-results/Nope/x.ndjson.summary.json')!.toString(),
-      /No declared kind for \\"Nope\/x.ndjson\\": put files under <Kind>\/ with Kind one of Post/,
+      /No declared kind for \\"ingest\/Nope\/x.ndjson\\": put files under ingest\/<Kind>\/ with Kind one of Post/,
     );
     assert.equal((await finalized('x.ndjson', 'other-bucket')).status, 204);
+    assert.equal((await notified('x.ndjson', 'OBJECT_FINALIZE', 'other-bucket')).status, 204);
+    // Job input files share the bucket (submit uploads under uploads/): not ingested, no summary.
+    gcs.putObject(BUCKET, `uploads/run-1/${kindName}.ndjson`, JSON.stringify(post(30_001)) + '\n');
+    assert.equal((await notified(`uploads/run-1/${kindName}.ndjson`)).status, 204);
+    assert.equal(
+      (await stored()).find((e) => e.key.id === '30001'),
+      undefined,
+    );
+    assert.deepEqual(
+      [...gcs.store.bucket(BUCKET).keys()].filter((k) => k.includes('run-1')),
+      [`uploads/run-1/${kindName}.ndjson`],
+    );
+    // Only OBJECT_FINALIZE is ingested: a delete notification of an ingest/ object changes nothing.
+    gcs.putObject(BUCKET, `ingest/${kindName}/late.ndjson`, JSON.stringify(post(30_002)) + '\n');
+    assert.equal((await notified(`ingest/${kindName}/late.ndjson`, 'OBJECT_DELETE')).status, 204);
+    assert.equal(
+      (await stored()).find((e) => e.key.id === '30002'),
+      undefined,
+    );
+    assert.ok(
+      logs.some(
+        (e) =>
+          e.message ===
+          'ingestObject: ignoring the event: a notification of OBJECT_DELETE, not OBJECT_FINALIZE',
+      ),
+    );
 
     // Too large an object is not downloaded: its summary says why.
-    const big = await ingestObject(`${kindName}/more.csv`, {
+    const big = await ingestObject(`ingest/${kindName}/more.csv`, {
       incoming: deps.incoming!.blobs,
       store: deps.store,
       kinds: deps.kinds,
@@ -273,7 +314,10 @@ void describe('Cloud Storage object ingest', () => {
     ) as {
       error: string;
     };
-    assert.match(summary.error, /^The object Post\w+\/more\.csv is 62 bytes, more than the 10 allowed/);
+    assert.match(
+      summary.error,
+      /^The object ingest\/Post\w+\/more\.csv is 62 bytes, more than the 10 allowed/,
+    );
     assert.ok(
       logs.some(
         (e) =>

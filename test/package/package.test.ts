@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CLOUD_FUNCTIONS, FUNCTION_NAMES } from '../../src/cloud/functions.ts';
+import { CLOUD_FUNCTIONS, FUNCTION_NAMES, type CloudFunction } from '../../src/cloud/functions.ts';
 import { REPO } from '../terraform/helpers.ts';
 
 let dir: string;
@@ -98,10 +98,10 @@ describe('npm run package', () => {
   test('holds compiled JavaScript for every function and the built-in jobs, and nothing else', () => {
     for (const file of ['package.json', 'package-lock.json', 'functions/index.js', 'jobs/index.js'])
       assert.ok(built.files.includes(file), `${file} is in the archive`);
-    for (const name of FUNCTION_NAMES)
+    for (const { module } of CLOUD_FUNCTIONS)
       assert.ok(
-        built.files.includes(`functions/${name}/index.js`),
-        `functions/${name}/index.js is in the archive`,
+        built.files.includes(`functions/${module}/index.js`),
+        `functions/${module}/index.js is in the archive`,
       );
     const stray = built.files.filter(
       (f) => !/^(functions|src|jobs)\/.+\.js$/.test(f) && !['package.json', 'package-lock.json'].includes(f),
@@ -164,7 +164,7 @@ describe('the unpacked archive', () => {
   test('functions-framework serves each --target and hands a push message to cloudreduce', async () => {
     const require = createRequire(join(app, 'package.json'));
     const cli = join(dirname(require.resolve('@google-cloud/functions-framework')), 'main.js');
-    await Promise.all(CLOUD_FUNCTIONS.map((f) => serveOnce(cli, f.name, f.trigger)));
+    await Promise.all(CLOUD_FUNCTIONS.map((f) => serveOnce(cli, f)));
   });
 });
 
@@ -177,15 +177,16 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `functions-framework --target=NAME` on the unpacked app and pushes one message. With no
- * configuration the cloudreduce wrapper must answer 500 ("cannot start", so Pub/Sub redelivers
- * after a fix) instead of the framework failing to find or load the target.
+ * Starts `functions-framework --target=NAME` on the unpacked app and pushes one message (or, for
+ * HTTP ingest, POSTs one record). With no configuration the cloudreduce wrapper must answer 500
+ * ("cannot start", so Pub/Sub redelivers after a fix; ingest: 503) instead of the framework failing
+ * to find or load the target.
  */
-async function serveOnce(cli: string, name: string, topic: string): Promise<void> {
+async function serveOnce(cli: string, { name, trigger, signature }: CloudFunction): Promise<void> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [cli, `--target=${name}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${app}`],
+    [cli, `--target=${name}`, `--signature-type=${signature}`, `--port=${port}`, `--source=${app}`],
     { cwd: app, env: bareEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -200,19 +201,31 @@ async function serveOnce(cli: string, name: string, topic: string): Promise<void
         );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const body = {
-      subscription: `projects/p/subscriptions/${name}`,
-      message: { data: 'e30=', messageId: '1' },
-    };
-    const response = await fetch(`http://127.0.0.1:${port}/projects/test-project/topics/${topic}`, {
+    const body =
+      trigger === 'http'
+        ? [{ tid: 1, user: 'a', text: 'b', created_at: '2026-11-21T00:00:00Z', urls: [] }]
+        : { subscription: `projects/p/subscriptions/${name}`, message: { data: 'e30=', messageId: '1' } };
+    const path = trigger === 'http' ? '/?kind=Tweet' : `/projects/test-project/topics/${trigger}`;
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     await response.text();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(response.status, 500, `${name}: expected the wrapper's retryable 500, output:\n${output}`);
-    assert.match(output, new RegExp(`${name} cannot start, so the message will be redelivered`), output);
+    const expected = trigger === 'http' ? 503 : 500;
+    assert.equal(
+      response.status,
+      expected,
+      `${name}: expected the wrapper's ${expected}, output:\n${output}`,
+    );
+    assert.match(
+      output,
+      new RegExp(
+        `${name} cannot start${trigger === 'http' ? '' : ', so the (message|event) will be redelivered'}`,
+      ),
+      output,
+    );
   } finally {
     try {
       process.kill(-child.pid!, 'SIGKILL');

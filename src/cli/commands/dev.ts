@@ -3,6 +3,7 @@
 // `status`, and shows the functions' logs as they come.
 
 import { ConfigError } from '../../core/errors.ts';
+import { INGEST_PREFIX } from '../../ingest/object.ts';
 import { loadJobs, userJobModules } from '../../runtime/job-modules.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
 import type { CliIo } from '../session.ts';
@@ -10,13 +11,16 @@ import type { CliIo } from '../session.ts';
 export const DEV_HELP = `Usage: cloudreduce dev [options]
 
 Starts an emulated Google Cloud here: the Pub/Sub and Datastore emulators (gcloud + Java), fakes
-of Cloud Storage and BigQuery, and the split, map, reduce, finalize and sweeper functions as real
-functions-framework processes, each fed by its own Pub/Sub push subscription. A timer stands in
-for Cloud Scheduler's sweeper tick. Runs until Ctrl-C, which stops everything.
+of Cloud Storage and BigQuery, and the split, map, reduce, finalize, sweeper, ingest and
+ingestObject functions as real functions-framework processes, each event function fed by its own
+Pub/Sub push subscription. Files put under ingest/<Kind>/ in the incoming bucket are notified to
+ingestObject as Cloud Storage would. A timer stands in for Cloud Scheduler's sweeper tick. Runs
+until Ctrl-C, which stops everything.
 
 Then, in another terminal:
   cloudreduce submit wordcount --input 'data/*.txt'    (local files are uploaded to the fake GCS)
   cloudreduce status RUN_ID --dev
+  curl --data-binary @tweets.ndjson 'INGEST_URL/?kind=Tweet'   (INGEST_URL is printed at start)
 
 When PUBSUB_EMULATOR_HOST and DATASTORE_EMULATOR_HOST are set, those emulators are used.
 
@@ -134,6 +138,7 @@ export async function devCommand(argv: readonly string[], io: CliIo): Promise<nu
       ['BigQuery fake', `${cloud.bigquery.endpoint}  dataset ${config.bigquery.dataset}`],
       ...Object.entries(functions).map(([name, url]) => [`function ${name}`, url]),
       ['sweeper tick', `every ${sweepEvery ?? 60} s on topic ${config.sweepTopic}`],
+      ['ingest files', `gs://${config.incomingBucket}/${INGEST_PREFIX}<Kind>/NAME.ndjson|csv`],
     ];
     io.out(
       `dev cloud of project ${config.projectId} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -142,6 +147,7 @@ export async function devCommand(argv: readonly string[], io: CliIo): Promise<nu
     io.out(
       `\nSubmit a job:  cloudreduce submit wordcount --input 'data/*.txt'${dataDirFlag(common.dataDir)}` +
         `\nFollow a run:  cloudreduce status RUN_ID --dev${dataDirFlag(common.dataDir)}` +
+        `\nIngest:        curl -H 'Content-Type: application/x-ndjson' --data-binary @tweets.ndjson '${cloud.ingestUrl}/?kind=Tweet'` +
         `\nEndpoints and the functions' environment are in ${path}. Ctrl-C stops everything.\n`,
     );
     await stopping;
