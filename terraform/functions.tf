@@ -1,18 +1,17 @@
-# One gen2 function per entry in src/cloud/functions.ts (CLOUD_FUNCTIONS), all built from the same
-# archive: functions/index.js registers every entry point and entry_point picks one. No
-# event_trigger: each function receives its topic through its own push subscription
-# (triggers.tf), which is what makes dead-lettering configurable from terraform.
-#
-# Ingest (HTTP and GCS-object-finalized events into Datastore entities) does not exist yet; when it
-# does it becomes one more entry in local.function_defaults, with its own trigger, and its invokers
-# will be the principals named in a variable. Nothing here deploys it.
+# One gen2 function per entry in src/cloud/functions.ts (CLOUD_FUNCTIONS), keyed by its id, all
+# built from the same archive: functions/index.js registers every entry point and entry_point picks
+# one. No event_trigger: each Pub/Sub-triggered function receives its topic through its own push
+# subscription (triggers.tf), which is what makes dead-lettering configurable from terraform. That
+# includes ingest-object, whose topic receives the incoming bucket's object notifications
+# (notifications.tf). The HTTP ingest function has no subscription: the principals in
+# var.ingest_invokers call it directly (iam.tf), through var.ingest_ingress.
 
 resource "google_cloudfunctions2_function" "fn" {
   for_each = local.functions
 
   name        = "${var.name_prefix}-${each.key}"
   location    = var.region
-  description = "cloudreduce ${each.key}: consumes ${local.topics[each.value.trigger]}"
+  description = each.value.trigger == "http" ? "cloudreduce ${each.key}: HTTP endpoint (entry point ${each.value.entry_point})" : "cloudreduce ${each.key}: consumes ${local.topics[each.value.trigger]}"
   labels      = merge(var.labels, { cloudreduce-function = each.key })
 
   build_config {
@@ -41,7 +40,7 @@ resource "google_cloudfunctions2_function" "fn" {
     max_instance_request_concurrency = each.value.concurrency
     environment_variables            = local.function_env
     service_account_email            = google_service_account.fn[each.key].email
-    ingress_settings                 = var.ingress
+    ingress_settings                 = each.value.trigger == "http" ? var.ingest_ingress : var.ingress
     all_traffic_on_latest_revision   = true
   }
 

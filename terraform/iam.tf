@@ -1,16 +1,28 @@
 # Identities and least privilege. One service account per function, each granted only what its
 # code path needs, on the bucket, topic or dataset where the provider allows it; one push account
-# that may invoke the functions; one build account. Nothing is granted to allUsers or
-# allAuthenticatedUsers, and no function can be invoked without a token.
+# that may invoke the Pub/Sub-triggered functions; one build account. Nothing is granted to allUsers
+# or allAuthenticatedUsers, and no function can be invoked without a token.
 #
-#   function  Datastore        work bucket    input buckets  publishes to       BigQuery
-#   split     datastore.user   objectViewer   objectViewer   map, finalize      -
-#   map       datastore.user   objectAdmin    objectViewer   map, reduce, fin.  -
-#   reduce    datastore.user   objectAdmin    -              reduce, finalize   -
-#   finalize  datastore.user   objectAdmin    objectViewer   map, finalize      dataEditor (dataset), jobUser
-#   sweeper   datastore.user   objectViewer   objectViewer   map, reduce, fin.  -
+#   function       Datastore        work bucket    input buckets   publishes to       BigQuery
+#   split          datastore.user   objectViewer   objectViewer    map, finalize      -
+#   map            datastore.user   objectAdmin    objectViewer    map, reduce, fin.  -
+#   reduce         datastore.user   objectAdmin    -               reduce, finalize   -
+#   finalize       datastore.user   objectAdmin    objectViewer    map, finalize      dataEditor (dataset), jobUser
+#   sweeper        datastore.user   objectViewer   objectViewer    map, reduce, fin.  -
+#   ingest         datastore.user   -              -               -                  -
+#   ingest-object  datastore.user   -              objectUser on   -                  -
+#                                                  incoming only
 #
-# Datastore has no per-kind IAM, so datastore.user is granted on the project.
+# ingest-object reads the objects dropped under ingest/ and writes (and, on redelivery, overwrites)
+# its results under ingest-results/ in the incoming bucket: objectUser there, no IAM rights.
+#
+#   invoker (roles/run.invoker)   on
+#   the push account              every Pub/Sub-triggered function (all but ingest)
+#   var.ingest_invokers           ingest only (named principals; public ones are refused)
+#
+# The Cloud Storage service agent may publish to the incoming topic (notifications.tf); the Pub/Sub
+# service agent dead-letters (below). Datastore has no per-kind IAM, so datastore.user is granted on
+# the project.
 
 locals {
   work_bucket_role = {
@@ -85,6 +97,13 @@ resource "google_storage_bucket_iam_member" "work" {
   member = google_service_account.fn[each.key].member
 }
 
+# ingest-object's only bucket grant: read objects, write and overwrite results, on incoming only.
+resource "google_storage_bucket_iam_member" "ingest_object_incoming" {
+  bucket = google_storage_bucket.incoming.name
+  role   = "roles/storage.objectUser"
+  member = google_service_account.fn["ingest-object"].member
+}
+
 resource "google_storage_bucket_iam_member" "input" {
   for_each = local.input_grants
 
@@ -119,13 +138,25 @@ resource "google_project_iam_member" "finalize_job_user" {
 # --- delivery: push account, Pub/Sub service agent ---------------------------------------------
 
 resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
-  for_each = local.functions
+  for_each = local.push_functions
 
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.fn[each.key].name
   role     = "roles/run.invoker"
   member   = google_service_account.push.member
+}
+
+# The HTTP ingest function is called directly, with an identity token of a principal named in
+# var.ingest_invokers (validated there: type:value, never allUsers or allAuthenticatedUsers).
+resource "google_cloud_run_v2_service_iam_member" "ingest_invoker" {
+  for_each = toset(var.ingest_invokers)
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn["ingest"].name
+  role     = "roles/run.invoker"
+  member   = each.value
 }
 
 # Pub/Sub mints the push account's OIDC tokens. Projects that enabled Pub/Sub before 2021-04-08
@@ -145,7 +176,7 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
 }
 
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
-  for_each = local.functions
+  for_each = local.push_functions
 
   subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"

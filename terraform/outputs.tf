@@ -4,7 +4,7 @@ output "topics" {
 }
 
 output "buckets" {
-  description = "Bucket names: work (tmp/ intermediates, results/), incoming (input files), source (function archives)."
+  description = "Bucket names: work (tmp/ intermediates, results/), incoming (input files; files to ingest under ingest/), source (function archives)."
   value = {
     work     = google_storage_bucket.work.name
     incoming = google_storage_bucket.incoming.name
@@ -13,8 +13,23 @@ output "buckets" {
 }
 
 output "function_urls" {
-  description = "Function URLs by function name (invokable only with a token of the push account)."
+  description = "Function URLs by function id (the Pub/Sub-triggered ones are invokable only with a token of the push account; ingest with one of ingest_invokers)."
   value       = local.function_urls
+}
+
+output "ingest_url" {
+  description = "URL of the HTTP ingest function: POST records to it with ?kind=<Kind> and an identity token of one of ingest_invokers (docs/ingest.md)."
+  value       = local.function_urls["ingest"]
+}
+
+output "ingest_drop" {
+  description = "Where to drop files for ingest-object: gs://<incoming>/ingest/<Kind>/<anything>.ndjson or .csv."
+  value       = "gs://${google_storage_bucket.incoming.name}/${local.ingest_prefix}"
+}
+
+output "ingest_results" {
+  description = "Where ingest-object writes each object's <object>.summary.json and <object>.rejects.ndjson."
+  value       = "gs://${google_storage_bucket.incoming.name}/${local.ingest_results_prefix}"
 }
 
 output "bigquery_dataset" {
@@ -28,7 +43,7 @@ output "dead_letter_subscription" {
 }
 
 output "service_accounts" {
-  description = "Service account emails: one per function, plus push and build."
+  description = "Service account emails: one per function (by id), plus push and build."
   value = merge(
     { for name, sa in google_service_account.fn : name => sa.email },
     { push = google_service_account.push.email, build = local.build_service_account },

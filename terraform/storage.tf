@@ -2,7 +2,9 @@
 #   work      the engine's bucket: shuffle objects and uncommitted parts under tmp/ (deleted by a
 #             lifecycle rule after tmp_retention_days, whatever happened to their run), published
 #             NDJSON results under results/.
-#   incoming  where users drop input files (gs://<incoming>/...) for jobs to read.
+#   incoming  where users drop input files (gs://<incoming>/...) for jobs to read, and files to
+#             ingest under ingest/<Kind>/ (notified to ingest-object, notifications.tf), whose
+#             results ingest-object writes under ingest-results/.
 #   source    the function archive built by `npm run package`; no function can write to it.
 
 resource "google_storage_bucket" "work" {

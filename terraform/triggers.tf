@@ -1,5 +1,7 @@
-# How messages reach the functions: one authenticated push subscription per function, on the
-# topic that triggers it, pushing to the function's URL.
+# How messages reach the functions: one authenticated push subscription per Pub/Sub-triggered
+# function (local.push_functions: every function but HTTP ingest), on the topic that triggers it,
+# pushing to the function's URL. ingest-object's topic carries the incoming bucket's object
+# notifications (notifications.tf) and gets the same deadline, retries and dead-lettering.
 #
 # Why not Eventarc (event_trigger with RETRY_POLICY_RETRY)? The Pub/Sub subscription Eventarc
 # creates cannot be given a dead-letter topic, an ack deadline or a retry policy from terraform
@@ -17,7 +19,7 @@ locals {
 }
 
 resource "google_pubsub_subscription" "push" {
-  for_each = local.functions
+  for_each = local.push_functions
 
   name   = "${var.name_prefix}-${each.key}-push"
   topic  = google_pubsub_topic.topic[each.value.trigger].id

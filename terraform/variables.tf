@@ -26,9 +26,9 @@ variable "name_prefix" {
   type        = string
   default     = "cloudreduce"
   validation {
-    # Service account ids are at most 30 characters: prefix + "-finalize" must fit.
-    condition     = can(regex("^[a-z][a-z0-9-]{1,19}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-21 lowercase letters, digits and dashes, starting with a letter."
+    # Service account ids are at most 30 characters: prefix + "-ingest-object" (14) must fit.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-16 lowercase letters, digits and dashes, starting with a letter (service account ids such as <prefix>-ingest-object are at most 30 characters)."
   }
 }
 
@@ -67,7 +67,7 @@ variable "work_bucket_name" {
 }
 
 variable "incoming_bucket_name" {
-  description = "Bucket users drop input files into. Default: <project>-<prefix>-incoming."
+  description = "Bucket users drop input files into, and files to ingest under ingest/<Kind>/. Default: <project>-<prefix>-incoming."
   type        = string
   default     = null
 }
@@ -152,7 +152,8 @@ variable "datastore_namespace" {
 
 variable "functions" {
   description = <<-EOT
-    Per-function overrides of the settings in locals.tf (function_defaults), keyed by function name:
+    Per-function overrides of the settings in locals.tf (function_defaults), keyed by function id
+    (split, map, reduce, finalize, sweeper, ingest, ingest-object):
     memory ("512Mi", "1Gi", ...), cpu ("1", "2"; default: what the memory tier gets), timeout_seconds
     (<= 540), max_instances, min_instances and concurrency (requests per instance; > 1 needs cpu >= 1).
   EOT
@@ -166,8 +167,8 @@ variable "functions" {
   }))
   default = {}
   validation {
-    condition     = alltrue([for name in keys(var.functions) : contains(["split", "map", "reduce", "finalize", "sweeper"], name)])
-    error_message = "functions may only have keys split, map, reduce, finalize and sweeper."
+    condition     = alltrue([for name in keys(var.functions) : contains(["split", "map", "reduce", "finalize", "sweeper", "ingest", "ingest-object"], name)])
+    error_message = "functions may only have keys split, map, reduce, finalize, sweeper, ingest and ingest-object."
   }
   validation {
     condition     = alltrue([for f in values(var.functions) : f.timeout_seconds == null || (coalesce(f.timeout_seconds, 0) >= 1 && coalesce(f.timeout_seconds, 0) <= 540)])
@@ -176,12 +177,43 @@ variable "functions" {
 }
 
 variable "ingress" {
-  description = "Who can reach the functions over the network. Pub/Sub push from this project counts as internal."
+  description = "Who can reach the Pub/Sub-triggered functions over the network. Pub/Sub push from this project counts as internal. The HTTP ingest function has its own, ingest_ingress."
   type        = string
   default     = "ALLOW_INTERNAL_ONLY"
   validation {
     condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.ingress)
     error_message = "ingress must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  }
+}
+
+# --- ingest --------------------------------------------------------------------------------------
+
+variable "ingest_invokers" {
+  description = <<-EOT
+    Principals allowed to call the HTTP ingest function (roles/run.invoker on its service), as IAM
+    members: "serviceAccount:loader@my-project-id.iam.gserviceaccount.com", "group:loaders@example.com",
+    "user:someone@example.com". Default: nobody. Ingest writes Datastore entities, so public
+    principals are refused.
+  EOT
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for m in var.ingest_invokers : !contains(["allUsers", "allAuthenticatedUsers"], m)])
+    error_message = "ingest_invokers must not contain allUsers or allAuthenticatedUsers: ingest writes to Datastore; grant named principals such as serviceAccount:NAME@PROJECT.iam.gserviceaccount.com or group:NAME@DOMAIN."
+  }
+  validation {
+    condition     = alltrue([for m in var.ingest_invokers : can(regex("^[a-zA-Z]+:[^\\s:]\\S*$", m))])
+    error_message = "ingest_invokers entries must be IAM members of the form type:value, e.g. serviceAccount:loader@my-project-id.iam.gserviceaccount.com, group:loaders@example.com or user:someone@example.com."
+  }
+}
+
+variable "ingest_ingress" {
+  description = "Who can reach the HTTP ingest function over the network. Every request still needs an identity token of one of ingest_invokers; ALLOW_INTERNAL_ONLY limits callers to this project's VPC networks."
+  type        = string
+  default     = "ALLOW_ALL"
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.ingest_ingress)
+    error_message = "ingest_ingress must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
   }
 }
 

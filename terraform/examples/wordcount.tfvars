@@ -1,10 +1,12 @@
 # A complete deployment that counts the words of the text files in the incoming bucket every five
-# hours into the BigQuery table cloudreduce.wordcount.
+# hours into the BigQuery table cloudreduce.wordcount, and ingests tweets into Datastore (Tweet
+# entities) over HTTP or from files dropped under ingest/Tweet/.
 #
 #   npm run package
 #   terraform -chdir=terraform init
 #   terraform -chdir=terraform apply -var-file=examples/wordcount.tfvars
 #   gcloud storage cp books/*.txt gs://my-project-id-cloudreduce-incoming/books/
+#   gcloud storage cp tweets.ndjson gs://my-project-id-cloudreduce-incoming/ingest/Tweet/
 #
 # Replace my-project-id with your project. Everything not set here keeps its default
 # (variables.tf). test/terraform validates every scheduled message below against the registered
@@ -22,9 +24,18 @@ schedules = {
     inputs      = ["gs://my-project-id-cloudreduce-incoming/books/*.txt"]
     partitions  = 8
   }
-  # Tweet analytics arrive with ingest (issue 5), e.g.:
+  # Once tweets are ingested, analyse them on a schedule too, e.g.:
   # tweet-analytics = { schedule = "0 */5 * * *", job = "tweet-analytics", params = { days = "4" } }
 }
+
+# Who may POST records to the ingest function (terraform output ingest_url), as IAM members: the
+# service account of the system that sends tweets, a group, a user. They must exist. allUsers and
+# allAuthenticatedUsers are refused: ingest writes to Datastore. Empty (the default): nobody, and
+# only dropped files are ingested.
+ingest_invokers = [
+  # "serviceAccount:tweet-loader@my-project-id.iam.gserviceaccount.com",
+  # "group:data-loaders@example.com",
+]
 
 # Map and reduce get the 540 s ceiling by default; give map more memory for big books.
 functions = {

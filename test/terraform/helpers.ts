@@ -182,3 +182,12 @@ export async function writeTfvars(dir: string, name: string, content: string): P
   await writeFile(path, content);
   return path;
 }
+
+/**
+ * A pattern for a terraform error message as `terraform console` prints it: wrapped at the terminal
+ * width inside a box drawn with "│", so any run of spaces may be a line break plus the box edge.
+ */
+export function messagePattern(message: string): RegExp {
+  const escaped = message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(escaped.replace(/ +/g, '[\\s│]+'));
+}

@@ -1,4 +1,5 @@
-// Each function's service account may publish only to the topics in terraform's local.publishes.
+// Each function's service account may publish only to the topics in terraform's local.publishes
+// (keyed by function id).
 // A missing grant would surface in production as PERMISSION_DENIED mid-run, so this test runs real
 // jobs through the engine (the core handlers behind the deployed functions, on local adapters),
 // records which function published to which topic, and checks every pair is granted: single- and
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLOUD_FUNCTIONS, type FunctionName } from '../../src/cloud/functions.ts';
+import { CLOUD_FUNCTIONS, type CloudFunction } from '../../src/cloud/functions.ts';
 import { dispatch } from '../../src/core/dispatch.ts';
 import type { EngineEnv } from '../../src/core/env.ts';
 import { silentLogger } from '../../src/core/logger.ts';
@@ -64,7 +65,7 @@ const JOBS: JobMessage[] = [
 class RecordingBus implements MessageBus {
   readonly queue: { topic: Topic; data: unknown }[] = [];
   readonly published = new Set<string>();
-  publisher: FunctionName | 'submit' = 'submit';
+  publisher: CloudFunction['id'] | 'submit' = 'submit';
   #ids = 0;
 
   async publish(topic: Topic, messages: readonly OutgoingMessage[]): Promise<string[]> {
@@ -74,7 +75,12 @@ class RecordingBus implements MessageBus {
   }
 }
 
-const consumerOf = (topic: Topic): FunctionName => CLOUD_FUNCTIONS.find((f) => f.trigger === topic)!.name;
+/** The id of the function a work topic triggers (terraform's key for it). */
+const consumerOf = (topic: Topic): CloudFunction['id'] => {
+  const consumer = CLOUD_FUNCTIONS.find((f) => f.trigger === topic);
+  assert.ok(consumer, `no function in CLOUD_FUNCTIONS is triggered by topic ${topic}`);
+  return consumer.id;
+};
 
 let dir: string;
 let adapters: LocalAdapters;
@@ -134,6 +140,11 @@ test('every topic a function publishes to while running jobs is granted to it in
     string,
     string[]
   >;
+  assert.deepEqual(
+    Object.keys(granted).sort(),
+    CLOUD_FUNCTIONS.map((f) => f.id).sort(),
+    'local.publishes lists every function by id (an empty list for one that publishes nothing)',
+  );
   const observed = [...bus.published].filter((pair) => !pair.startsWith('submit')).sort();
   const missing = observed.filter((pair) => {
     const [fn, topic] = pair.split(' -> ') as [string, string];
@@ -161,4 +172,12 @@ test('every topic a function publishes to while running jobs is granted to it in
     );
   // The sweeper re-publishes whatever is stuck, so it needs every work topic but jobs.
   assert.deepEqual([...granted.sweeper!].sort(), ['finalize', 'map', 'reduce']);
+  // Ingest writes entities (and ingest-object its result objects); neither publishes anything, and
+  // nothing but Cloud Storage publishes to the incoming topic.
+  assert.deepEqual(granted.ingest, []);
+  assert.deepEqual(granted['ingest-object'], []);
+  assert.ok(
+    Object.values(granted).every((topics) => !topics.includes('incoming')),
+    'no function may publish to the incoming topic',
+  );
 });

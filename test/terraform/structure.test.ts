@@ -25,7 +25,9 @@ const KNOWN_TYPES = new Set([
   'google_storage_bucket',
   'google_storage_bucket_iam_member',
   'google_storage_bucket_object',
+  'google_storage_notification',
 ]);
+const KNOWN_DATA_TYPES = new Set(['google_project', 'google_storage_project_service_account']);
 
 let config: Config;
 let text: Record<string, string>;
@@ -45,9 +47,14 @@ describe('providers and APIs', () => {
     assert.match(google.version, /^~> 7(\.\d+)?$/);
   });
 
-  test('every resource type is a known google provider type', () => {
+  test('every resource and data source type is a known google provider type', () => {
     for (const type of Object.keys(config.resource))
       assert.ok(KNOWN_TYPES.has(type), `unknown resource type ${type}; add it to KNOWN_TYPES if it is real`);
+    for (const type of Object.keys(config.data))
+      assert.ok(
+        KNOWN_DATA_TYPES.has(type),
+        `unknown data source type ${type}; add it to KNOWN_DATA_TYPES if it is real`,
+      );
   });
 
   test('enables every API the resources use and keeps them enabled on destroy', () => {
@@ -100,6 +107,14 @@ describe('functions', () => {
     assert.equal(fn.event_trigger, undefined, 'delivery is by push subscription (triggers.tf), not Eventarc');
   });
 
+  test('an HTTP function is not described as consuming a topic', () => {
+    const description = String(resource(config, 'google_cloudfunctions2_function', 'fn').description);
+    const http = /^\$\{each\.value\.trigger == "http" \? "([^"]*)" : "([^"]*)"\}$/.exec(description);
+    assert.ok(http, `description must depend on whether the trigger is "http": ${description}`);
+    assert.doesNotMatch(http[1]!, /consumes|topic/, 'the http branch names no topic');
+    assert.match(http[2]!, /local\.topics\[each\.value\.trigger\]/, 'the others name their topic');
+  });
+
   test('the uploaded archive is named after its sha256, so a code change redeploys', () => {
     const object = resource(config, 'google_storage_bucket_object', 'source');
     assert.match(String(object.name), /\$\{substr\(local\.source_archive_hash/);
@@ -108,9 +123,13 @@ describe('functions', () => {
 });
 
 describe('delivery', () => {
-  test('each function has an authenticated push subscription with retries and a dead-letter topic', () => {
+  test('each Pub/Sub-triggered function has an authenticated push subscription with retries and a dead-letter topic', () => {
     const push = resource(config, 'google_pubsub_subscription', 'push');
-    assert.equal(push.for_each, '${local.functions}');
+    assert.equal(push.for_each, '${local.push_functions}', 'HTTP ingest gets no subscription');
+    assert.match(
+      String(locals('push_functions')),
+      /for id, f in local\.functions : id => f if f\.trigger != "http"/,
+    );
     assert.equal(push.topic, '${google_pubsub_topic.topic[each.value.trigger].id}');
     const pushConfig = block(push, 'push_config');
     assert.match(
@@ -147,9 +166,54 @@ describe('delivery', () => {
     assert.equal(publisher.role, 'roles/pubsub.publisher');
     assert.equal(publisher.member, '${local.pubsub_service_agent}');
     const subscriber = resource(config, 'google_pubsub_subscription_iam_member', 'dead_letter_subscriber');
-    assert.equal(subscriber.for_each, '${local.functions}');
+    assert.equal(subscriber.for_each, '${local.push_functions}', 'one per push subscription');
+    assert.equal(subscriber.subscription, '${google_pubsub_subscription.push[each.key].name}');
     assert.equal(subscriber.role, 'roles/pubsub.subscriber');
     assert.match(String(locals('pubsub_service_agent')), /@gcp-sa-pubsub\.iam\.gserviceaccount\.com/);
+  });
+
+  test('objects finalized under ingest/ in the incoming bucket notify the incoming topic', () => {
+    const notification = resource(config, 'google_storage_notification', 'ingest');
+    assert.equal(notification.bucket, '${google_storage_bucket.incoming.name}');
+    assert.equal(notification.topic, '${google_pubsub_topic.topic["incoming"].id}');
+    assert.equal(
+      notification.payload_format,
+      'JSON_API_V1',
+      'the handler reads the object from the JSON payload',
+    );
+    assert.deepEqual(notification.event_types, ['OBJECT_FINALIZE']);
+    assert.equal(
+      notification.object_name_prefix,
+      '${local.ingest_prefix}',
+      'results and job input do not notify',
+    );
+    assert.ok(
+      (notification.depends_on as string[]).includes('${google_pubsub_topic_iam_member.storage_notifier}'),
+      'Cloud Storage checks its publish right when the notification is created: grant first',
+    );
+    assert.ok(
+      (locals('topics') as Record<string, string>).incoming,
+      'the incoming topic is one of local.topics, created by google_pubsub_topic.topic',
+    );
+    assert.equal(resource(config, 'google_pubsub_topic', 'topic').for_each, '${local.topics}');
+  });
+
+  test('the Cloud Storage service agent may publish to the incoming topic, and nowhere else', () => {
+    const agent = config.data.google_storage_project_service_account?.incoming?.[0];
+    assert.ok(agent, 'data "google_storage_project_service_account" "incoming"');
+    assert.equal(agent.project, '${var.project_id}');
+    const grant = resource(config, 'google_pubsub_topic_iam_member', 'storage_notifier');
+    assert.equal(grant.topic, '${google_pubsub_topic.topic["incoming"].name}');
+    assert.equal(grant.role, 'roles/pubsub.publisher');
+    assert.equal(grant.member, '${data.google_storage_project_service_account.incoming.member}');
+    const agentGrants = Object.entries(config.resource)
+      .filter(([type]) => type.endsWith('_iam_member'))
+      .flatMap(([type, byName]) =>
+        Object.entries(byName)
+          .filter(([, [body]]) => String(body!.member).includes('google_storage_project_service_account'))
+          .map(([name]) => `${type}.${name}`),
+      );
+    assert.deepEqual(agentGrants, ['google_pubsub_topic_iam_member.storage_notifier']);
   });
 
   test('a scheduler job per schedule publishes its job message to the jobs topic; the sweeper ticks', () => {
@@ -166,20 +230,43 @@ describe('delivery', () => {
 
 describe('IAM', () => {
   test('nothing is granted to allUsers or allAuthenticatedUsers', () => {
-    const found = Object.entries(text).flatMap(([file, content]) =>
-      content
-        .split('\n')
-        .map((line, i) => ({ where: `terraform/${file}:${i + 1}`, code: line.replace(/#.*$/, '') }))
-        .filter(({ code }) => /allUsers|allAuthenticatedUsers/.test(code))
-        .map(({ where, code }) => `${where}: ${code.trim()}`),
-    );
+    // The one place they may be named is the validation of var.ingest_invokers that refuses them.
+    const refusal = (file: string, lines: string[]): Set<number> => {
+      if (file !== 'variables.tf') return new Set();
+      const start = lines.findIndex((l) => l.startsWith('variable "ingest_invokers" {'));
+      const end = lines.findIndex((l, i) => i > start && l === '}');
+      return new Set(start < 0 ? [] : Array.from({ length: end - start + 1 }, (_, k) => start + k));
+    };
+    const found = Object.entries(text).flatMap(([file, content]) => {
+      const lines = content.split('\n');
+      const skip = refusal(file, lines);
+      return lines
+        .map((line, i) => ({ i, where: `terraform/${file}:${i + 1}`, code: line.replace(/#.*$/, '') }))
+        .filter(({ i, code }) => !skip.has(i) && /allUsers|allAuthenticatedUsers/.test(code))
+        .map(({ where, code }) => `${where}: ${code.trim()}`);
+    });
     assert.deepEqual(found, [], 'public principals must never be granted anything');
+    const invokers = config.variable.ingest_invokers?.[0];
+    assert.ok(invokers, 'variable "ingest_invokers"');
+    const conditions = (invokers.validation as Body[]).map((v) => String(v.condition)).join('\n');
+    assert.match(conditions, /!contains\(\["allUsers", "allAuthenticatedUsers"\], m\)/);
   });
 
-  test('every IAM member is one of our service accounts or the Pub/Sub service agent', () => {
+  test('every IAM member is one of our service accounts, a Google service agent or a named ingest invoker', () => {
+    // Members that are not our service accounts, by resource: each is checked on its own below.
+    const others: Record<string, string> = {
+      'google_pubsub_topic_iam_member.storage_notifier':
+        '${data.google_storage_project_service_account.incoming.member}',
+      'google_cloud_run_v2_service_iam_member.ingest_invoker': '${each.value}',
+    };
     for (const [type, byName] of Object.entries(config.resource)) {
       if (!type.endsWith('_iam_member')) continue;
       for (const [name, [body]] of Object.entries(byName)) {
+        const other = others[`${type}.${name}`];
+        if (other) {
+          assert.equal(body!.member, other, `${type}.${name}`);
+          continue;
+        }
         assert.match(
           String(body!.member),
           /^\$\{(google_service_account\.\w+(\[[^\]]+\])?\.member|local\.pubsub_service_agent)\}$/,
@@ -195,19 +282,43 @@ describe('IAM', () => {
     assert.equal(accounts.account_id, '${var.name_prefix}-${each.key}');
   });
 
-  test('only the push account may invoke the functions', () => {
+  test('the push account invokes the Pub/Sub-triggered functions; only ingest_invokers invoke ingest', () => {
     const invoker = resource(config, 'google_cloud_run_v2_service_iam_member', 'push_invoker');
-    assert.equal(invoker.for_each, '${local.functions}');
+    assert.equal(invoker.for_each, '${local.push_functions}', 'no push invoker on HTTP ingest');
     assert.equal(invoker.role, 'roles/run.invoker');
     assert.equal(invoker.member, '${google_service_account.push.member}');
+    const ingest = resource(config, 'google_cloud_run_v2_service_iam_member', 'ingest_invoker');
+    assert.equal(ingest.for_each, '${toset(var.ingest_invokers)}');
+    assert.equal(ingest.name, '${google_cloudfunctions2_function.fn["ingest"].name}');
+    assert.equal(ingest.role, 'roles/run.invoker');
+    assert.equal(ingest.member, '${each.value}');
     const invokers = Object.values(config.resource)
       .flatMap((byName) => Object.values(byName).flat())
       .filter((body) => String(body.role).includes('invoker'));
-    assert.equal(invokers.length, 1, 'no other invoker grant');
+    assert.equal(invokers.length, 2, 'no other invoker grant');
     assert.equal(
       block(resource(config, 'google_cloudfunctions2_function', 'fn'), 'service_config').ingress_settings,
-      '${var.ingress}',
+      '${each.value.trigger == "http" ? var.ingest_ingress : var.ingress}',
+      'Pub/Sub-triggered functions keep var.ingress; only ingest follows var.ingest_ingress',
     );
+  });
+
+  test("ingest-object's only bucket grant is objectUser on the incoming bucket; ingest has none", () => {
+    const grant = resource(config, 'google_storage_bucket_iam_member', 'ingest_object_incoming');
+    assert.equal(grant.bucket, '${google_storage_bucket.incoming.name}');
+    assert.equal(grant.role, 'roles/storage.objectUser', 'read objects, write and overwrite results, no IAM');
+    assert.equal(grant.member, '${google_service_account.fn["ingest-object"].member}');
+    // Work bucket roles and input-reader grants are per function; neither names an ingest function.
+    const iamLocals = config.locals.find((l) => 'work_bucket_role' in l)!;
+    for (const id of ['ingest', 'ingest-object']) {
+      assert.ok(!(id in (iamLocals.work_bucket_role as Body)), `${id} has no role on the work bucket`);
+      assert.ok(!(iamLocals.input_readers as string[]).includes(id), `${id} reads no job input`);
+    }
+    for (const [name, [body]] of Object.entries(config.resource.google_storage_bucket_iam_member ?? {})) {
+      if (name === 'ingest_object_incoming') continue;
+      assert.doesNotMatch(String(body!.member), /ingest/, `google_storage_bucket_iam_member.${name}`);
+      assert.match(String(body!.for_each), /^\$\{local\.(work_bucket_role|input_grants)\}$/);
+    }
   });
 
   test('grants are scoped to the bucket, topic or dataset, not the project, where the provider allows', () => {
@@ -276,8 +387,20 @@ describe('storage and state', () => {
     );
   });
 
-  test('outputs name the topics, buckets, function URLs and dataset', () => {
-    for (const name of ['topics', 'buckets', 'function_urls', 'bigquery_dataset'])
+  test('outputs name the topics, buckets, function URLs and dataset, and where to send data for ingest', () => {
+    for (const name of [
+      'topics',
+      'buckets',
+      'function_urls',
+      'bigquery_dataset',
+      'ingest_url',
+      'ingest_drop',
+    ])
       assert.ok(config.output[name], `output "${name}"`);
+    assert.equal(config.output.ingest_url![0]!.value, '${local.function_urls["ingest"]}');
+    assert.equal(
+      config.output.ingest_drop![0]!.value,
+      'gs://${google_storage_bucket.incoming.name}/${local.ingest_prefix}',
+    );
   });
 });
