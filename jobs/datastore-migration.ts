@@ -12,6 +12,7 @@ import { defineJob, input, output, param } from '../src/index.ts';
 import type { Job, JobContext } from '../src/core/job.ts';
 import type { ParamSchema, ParamValues } from '../src/core/params.ts';
 import type { Entity, EntityValue, PropertyFilter } from '../src/index.ts';
+import { keepStoredTypes, sameValue } from '../src/index.ts';
 
 /** What a migration wants for one entity: its end state, not a delta (see above). */
 export type Change = { set?: Record<string, EntityValue>; remove?: readonly string[] } | { delete: true };
@@ -62,28 +63,10 @@ export function applyChange(
     if (!(name in entity.properties) || !sameValue(entity.properties[name]!, value)) set[name] = value;
   const remove = (change.remove ?? []).filter((name) => name in entity.properties && !(name in set));
   if (Object.keys(set).length === 0 && remove.length === 0) return undefined;
-  const properties = { ...entity.properties, ...set };
+  // Untouched properties are written back exactly as stored (integers stay integers): see STORED_VALUES.
+  const properties = keepStoredTypes(entity.properties, { ...entity.properties, ...set });
   for (const name of remove) delete properties[name];
   return { properties, set, remove };
-}
-
-/** Datastore values compared by content: Dates by instant, lists and objects member by member. */
-export function sameValue(a: EntityValue, b: EntityValue): boolean {
-  if (a instanceof Date || b instanceof Date)
-    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v: EntityValue, i) => sameValue(v, (b as EntityValue[])[i]!));
-  }
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
-    const ka = Object.keys(a);
-    const rb = b as Record<string, EntityValue>;
-    return (
-      ka.length === Object.keys(b).length &&
-      ka.every((k) => k in rb && sameValue((a as Record<string, EntityValue>)[k]!, rb[k]!))
-    );
-  }
-  return a === b;
 }
 
 /** Report entries per task attempt; a new attempt (or slice) starts counting again. */

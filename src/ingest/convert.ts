@@ -6,7 +6,7 @@ import type { Kind, PropertyType } from './kinds.ts';
 
 export type Converted = { entity: Entity } | { problems: string[] };
 
-/** Datastore integer ids are positive int64s; kept as decimal strings because they exceed 2^53. */
+/** Datastore integer ids are positive int64s; key ids are decimal strings because they exceed 2^53. */
 const INT64_ID = /^[1-9]\d{0,18}$/;
 const MAX_ID = 9223372036854775807n;
 const INTEGER = /^-?\d+$/;
@@ -54,8 +54,8 @@ export function convertRecord(kind: Kind, record: unknown, options: ConvertOptio
     if ('problem' in k) problems.push(k.problem);
     else {
       key = k.key;
-      // The key's integer id is kept in the property as the same decimal string (no 2^53 rounding).
-      if (k.key.id !== undefined) properties[kind.key] = k.key.id;
+      // An integer key is also stored in its property as a 64-bit integer (no 2^53 rounding).
+      if (k.key.id !== undefined) properties[kind.key] = BigInt(k.key.id);
     }
   }
   if (problems.length > 0 || !key) return { problems };
@@ -65,7 +65,9 @@ export function convertRecord(kind: Kind, record: unknown, options: ConvertOptio
 function toKey(kind: Kind, value: EntityValue): { key: EntityKey } | { problem: string } {
   const type = kind.properties[kind.key]?.type;
   // An open kind's key (type json, see openKind) is an id when it looks like one, else a name.
-  const looksLikeId = type === 'json' && (typeof value === 'number' || INT64_ID.test(String(value)));
+  const looksLikeId =
+    type === 'json' &&
+    (typeof value === 'number' || typeof value === 'bigint' || INT64_ID.test(String(value)));
   if (type === 'integer' || looksLikeId) {
     const id = String(value);
     if (INT64_ID.test(id) && BigInt(id) <= MAX_ID) return { key: { kind: kind.kind, id } };
@@ -84,16 +86,22 @@ function convertValue(
     case 'string':
       return typeof value === 'string' ? { value } : expected('a string', value);
     case 'integer': {
-      // Decimal strings are accepted so ids above 2^53 survive JSON; they stay strings when unsafe.
-      if (typeof value === 'number' && Number.isSafeInteger(value)) return { value };
+      // Stored as a 64-bit integer (a bigint, see EntityValue). Decimal strings are accepted so
+      // values above 2^53 survive JSON.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return { value: BigInt(value) };
+      if (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) return { value };
       if (typeof value === 'string' && INTEGER.test(value)) {
-        const n = Number(value);
-        return { value: Number.isSafeInteger(n) ? n : value };
+        const n = BigInt(value);
+        if (n >= -(2n ** 63n) && n < 2n ** 63n) return { value: n };
+        return expected('an integer within 64 bits', value);
       }
       return expected('an integer (a number or a decimal string)', value);
     }
     case 'number': {
-      const n = typeof value === 'string' && fromText && value.trim() !== '' ? Number(value) : value;
+      const n =
+        (typeof value === 'string' && fromText && value.trim() !== '') || typeof value === 'bigint'
+          ? Number(value)
+          : value;
       return typeof n === 'number' && Number.isFinite(n) ? { value: n } : expected('a finite number', value);
     }
     case 'boolean': {
@@ -128,7 +136,8 @@ function expected(what: string, value: unknown): { problem: string } {
 }
 
 export function show(value: unknown): string {
-  const json = JSON.stringify(value);
+  if (typeof value === 'bigint') return value.toString();
+  const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   if (json === undefined) return String(value);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }

@@ -49,7 +49,7 @@ function parseNdjson(text: string): ParsedRecord[] {
   for (const [i, line] of lines(text).entries()) {
     if (line.trim() === '') continue;
     try {
-      out.push({ line: i + 1, value: JSON.parse(line) as unknown });
+      out.push({ line: i + 1, value: parseJson(line) });
     } catch (err) {
       out.push({ line: i + 1, problem: `not valid JSON (${(err as Error).message})` });
     }
@@ -60,7 +60,7 @@ function parseNdjson(text: string): ParsedRecord[] {
 function parseJsonArray(text: string): ParsedRecord[] {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (err) {
     return [{ line: 1, problem: `the body is not valid JSON (${(err as Error).message})` }];
   }
@@ -89,4 +89,19 @@ function parseCsv(text: string): ParsedRecord[] {
     else out.push({ line: i + 1, value: Object.fromEntries(columns.map((c, k) => [c, row.fields[k]!])) });
   }
   return out;
+}
+
+/**
+ * JSON.parse, except that an integer literal beyond 2^53 (a tweet id sent as a number) becomes a
+ * bigint with the exact digits instead of a silently rounded double.
+ */
+export function parseJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    context?.source !== undefined &&
+    /^-?\d+$/.test(context.source)
+      ? BigInt(context.source)
+      : value,
+  );
 }

@@ -12,8 +12,74 @@ export interface EntityKey {
   name?: string;
 }
 
+/**
+ * A property value. Numbers are stored as doubles (see the Datastore codec for why); a `bigint` is
+ * stored as a 64-bit integer. Reads give integers back as numbers when they fit 2^53, else as
+ * decimal strings (`integerReadForm`), never as bigints, so user code can do arithmetic on them.
+ */
 export type EntityValue =
-  string | number | boolean | null | Date | readonly EntityValue[] | { readonly [k: string]: EntityValue };
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Date
+  | readonly EntityValue[]
+  | { readonly [k: string]: EntityValue };
+
+/** How a stored 64-bit integer reads back: a number when it fits 2^53, else its decimal string. */
+export function integerReadForm(value: bigint): number | string {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value.toString();
+}
+
+/**
+ * A store may attach to the properties it reads, under this non-enumerable symbol, how each
+ * property is stored (Datastore: integer or double, blob, geo point…). Passed back on upsert, every
+ * property whose value is unchanged is written exactly as it was stored, so a read-modify-write
+ * (a migration) does not turn another program's integers into doubles. `keepStoredTypes` carries it
+ * to a new properties object; spreading does not (it is non-enumerable, so equality checks and
+ * JSON ignore it).
+ */
+export const STORED_VALUES: unique symbol = Symbol.for('cloudreduce.entity.storedValues');
+
+type WithStored = Record<string, EntityValue> & { [STORED_VALUES]?: unknown };
+
+/** `to`, carrying what the store recorded about `from`'s stored values (see STORED_VALUES). */
+export function keepStoredTypes(
+  from: Record<string, EntityValue>,
+  to: Record<string, EntityValue>,
+): Record<string, EntityValue> {
+  const stored = (from as WithStored)[STORED_VALUES];
+  if (stored !== undefined)
+    Object.defineProperty(to, STORED_VALUES, { value: stored, enumerable: false, configurable: true });
+  return to;
+}
+
+/** Entity values compared by content: Dates by instant, bigints with numbers numerically, lists and
+ * objects member by member. */
+export function sameValue(a: EntityValue, b: EntityValue): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const x = typeof a === 'bigint' ? integerReadForm(a) : a;
+    const y = typeof b === 'bigint' ? integerReadForm(b) : b;
+    return x === y;
+  }
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v: EntityValue, i) => sameValue(v, (b as EntityValue[])[i]!));
+  }
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    const ka = Object.keys(a);
+    const rb = b as Record<string, EntityValue>;
+    return (
+      ka.length === Object.keys(b).length &&
+      ka.every((k) => k in rb && sameValue((a as Record<string, EntityValue>)[k]!, rb[k]!))
+    );
+  }
+  return a === b;
+}
 
 export interface Entity {
   key: EntityKey;

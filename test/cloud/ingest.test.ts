@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Datastore } from '@google-cloud/datastore';
 import { DatastoreEntityStore } from '../../src/adapters/gcp/datastore-entity-store.ts';
 import { startDevCloud, type DevCloud } from '../../src/cloud/dev-cloud.ts';
 import { generateTweets, SAMPLE_NOW, tweetsToNdjson, type SampleTweet } from '../../src/samples/tweets.ts';
@@ -49,9 +50,9 @@ async function storedTweets(): Promise<Map<string, Entity>> {
   return byId;
 }
 
-/** What a stored Tweet should hold: the record as sent, created_at a datetime, tid its decimal id. */
+/** What a stored Tweet reads back as: the record as sent, created_at a datetime. */
 function expectedProperties(t: SampleTweet): Record<string, unknown> {
-  return { user: t.user, text: t.text, created_at: new Date(t.created_at), tid: String(t.tid), urls: t.urls };
+  return { user: t.user, text: t.text, created_at: new Date(t.created_at), tid: t.tid, urls: t.urls };
 }
 
 function assertStored(stored: Map<string, Entity>, tweets: readonly SampleTweet[]): void {
@@ -97,6 +98,32 @@ test('HTTP: an NDJSON and a JSON-array POST store every tweet, keyed by tid; re-
   assertStored(stored, tweets);
   assert.equal([...stored.keys()].filter((k) => tweets.some((t) => String(t.tid) === k)).length, 300);
   accepted.push(...tweets);
+});
+
+test('HTTP: tid is stored as a Datastore integer; a tid past 2^53 sent as a bare JSON number keeps every digit', async () => {
+  const { config } = cloud;
+  const record = (tid: string) =>
+    `{"tid":${tid},"user":"big","text":"big ids","created_at":"2026-11-20T00:00:00Z","urls":[]}`;
+  const res = await post(`${record('1859234567890123457')}\n${record('"1859234567890123458"')}\n`);
+  assert.equal(res.status, 200, await res.clone().text());
+  const ds = new Datastore({ projectId: config.projectId, apiEndpoint: config.datastore.apiEndpoint! });
+  const keys = [
+    ds.key(['Tweet', ds.int('1859234567890123457')]),
+    ds.key(['Tweet', ds.int('1859234567890123458')]),
+  ];
+  const [raw] = await ds.get(keys, { wrapNumbers: true });
+  assert.deepEqual(
+    (raw as Record<string, unknown>[])
+      .map((e) => [ds.isInt(e.tid as object), (e.tid as { value: string }).value])
+      .sort(),
+    [
+      [true, '1859234567890123457'],
+      [true, '1859234567890123458'],
+    ],
+  );
+  const stored = await storedTweets();
+  assert.equal(stored.get('1859234567890123457')?.properties.tid, '1859234567890123457', 'read back exactly');
+  await entities.delete(keys.map((k) => ({ kind: 'Tweet', id: String(k.id) })));
 });
 
 test('HTTP: one bad record refuses the whole request with every problem listed; nothing is stored', async () => {

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Datastore } from '@google-cloud/datastore';
 import type { DatastoreEntityStore } from '../../src/adapters/gcp/datastore-entity-store.ts';
 import type { DatastoreStateStore } from '../../src/adapters/gcp/datastore-state-store.ts';
 import { startDevCloud, type DevCloud } from '../../src/cloud/dev-cloud.ts';
@@ -314,4 +315,33 @@ test('migrations: dry run, real run equal to the plain migration, second run cha
     fill,
     'fill',
   );
+});
+
+test('a migration leaves what it does not change as stored: integers, big integers and doubles keep their Datastore types', async () => {
+  // Written as another program (Python's ndb, the App Engine app) would: typed int64s and a double.
+  const { config } = cloud;
+  const ds = new Datastore({ projectId: config.projectId, apiEndpoint: config.datastore.apiEndpoint! });
+  const kind = `Typed${id}`;
+  const keys = [1, 2, 3].map((n) => ds.key([kind, n]));
+  await ds.upsert(
+    keys.map((key, i) => ({
+      key,
+      data: { count: ds.int(i + 5), big: ds.int('9007199254740993'), ratio: ds.double(2), score: ds.int(1) },
+    })),
+  );
+  await run({
+    job: 'migrate-drop-property',
+    runId: `typed-${id}`,
+    params: { kind, property: 'score' },
+    shards: 2,
+  });
+  const [after] = await ds.get(keys, { wrapNumbers: true });
+  assert.equal(after.length, 3);
+  for (const e of after as Record<string, unknown>[]) {
+    assert.equal('score' in e, false, 'the property was dropped');
+    assert.ok(ds.isInt(e.count as object), `count stays an integer: ${JSON.stringify(e.count)}`);
+    assert.ok(ds.isInt(e.big as object), 'a big integer stays an integer');
+    assert.equal((e.big as { value: string }).value, '9007199254740993', 'with every digit');
+    assert.equal(e.ratio, 2, 'a double stays a double (integers come back wrapped)');
+  }
 });

@@ -259,7 +259,7 @@ void describe('Cloud Storage object ingest', () => {
     assert.equal((await finalized(`ingest/${kindName}/more.csv`)).status, 204);
     const p = (await stored()).find((e) => e.key.id === '20001')!;
     assert.deepEqual(p.properties, {
-      pid: '20001',
+      pid: 20001, // an integer, read back as a number
       user: 'bo',
       text: 'a, b',
       at: new Date('2026-11-21T00:00:00Z'),

@@ -26,21 +26,26 @@ function memoryStore(): EntityStore & { commits: Entity[][]; all: Map<string, En
 const tweet = (tid: string | number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ tid, user: 'ann', text: 'hi', created_at: '2026-11-20T10:00:00Z', urls: [], ...extra });
 
-test('Tweets become entities keyed by tid: ids as decimal strings, datetimes as Dates', async () => {
+test('Tweets become entities keyed by tid: key ids as decimal strings, tid a 64-bit integer, datetimes as Dates', async () => {
   const store = memoryStore();
-  const body = `${tweet('1234567890123456789')}\n${tweet(2, { urls: ['http://x'] })}\n`;
+  // A tid past 2^53 sent as a string, and one sent as a bare JSON number (JSON.parse would round it).
+  const bare = tweet(0).replace('"tid":0', '"tid":1859234567890123457');
+  const body = `${tweet('1234567890123456789')}\n${tweet(2, { urls: ['http://x'] })}\n${bare}\n`;
   const result = await ingest(store, TweetKind, body, { format: 'ndjson' });
   assert.deepEqual(
     { stored: result.stored, commits: result.commits, rejected: result.rejected },
     {
-      stored: 2,
+      stored: 3,
       commits: 1,
       rejected: [],
     },
   );
   const big = store.all.get('Tweet:1234567890123456789:')!;
   assert.deepEqual(big.key, { kind: 'Tweet', id: '1234567890123456789' });
-  assert.equal(big.properties.tid, '1234567890123456789', 'no rounding past 2^53');
+  assert.equal(big.properties.tid, 1234567890123456789n, 'no rounding past 2^53');
+  const number = store.all.get('Tweet:1859234567890123457:')!;
+  assert.equal(number.properties.tid, 1859234567890123457n, 'a bare JSON number keeps its digits');
+  assert.equal(store.all.get('Tweet:2:')!.properties.tid, 2n);
   assert.deepEqual(big.properties.created_at, new Date('2026-11-20T10:00:00Z'));
   assert.deepEqual(store.all.get('Tweet:2:')!.properties.urls, ['http://x']);
 });
@@ -140,7 +145,7 @@ test('CSV cells are parsed by the kind: integers, booleans, numbers, lists; empt
   assert.equal(result.stored, 2);
   assert.deepEqual(store.all.get('Log::a')!.properties, {
     name: 'a',
-    n: 7,
+    n: 7n,
     ok: true,
     score: 1.5,
     tags: ['x', 'y'],
@@ -178,7 +183,7 @@ test('an open kind stores records as sent, integer-looking keys as ids and other
     format: 'ndjson',
   });
   assert.deepEqual(store.all.get('Thing:5:')!.properties, {
-    k: '5',
+    k: 5n,
     when: new Date('2026-01-01T00:00:00Z'),
     x: { y: 1 },
   });

@@ -146,9 +146,9 @@ export class DatastoreEntityStore implements EntityStore {
     let q = this.#createQuery(query.kind, query.namespace);
     for (const f of query.filters ?? []) {
       const value =
-        f.value === null || f.value instanceof Date || typeof f.value !== 'number'
-          ? f.value
-          : this.#codec.encodeValue(f.property, f.value);
+        typeof f.value === 'number' || typeof f.value === 'bigint'
+          ? this.#codec.encodeValue(f.property, f.value)
+          : f.value;
       q = q.filter(new PropertyFilter(f.property, f.op, value as never));
     }
     const { start, end } = query.keyRange ?? {};

@@ -12,6 +12,7 @@ import type { SQLInputValue } from 'node:sqlite';
 import { ConfigError } from '../../core/errors.ts';
 import type { EntityQuery, FilterOp, PropertyFilter } from '../../ports/entity-store.ts';
 import { checkKind, rangeBounds } from './sqlite-entity-keys.ts';
+import { integerReadForm } from '../../ports/entity-store.ts';
 import { sortText, typeBand } from './sqlite-entity-values.ts';
 import type { Scalar } from './sqlite-entity-values.ts';
 
@@ -37,7 +38,10 @@ export function whereClause(query: EntityQuery): Sql {
     params.push(bounds.end);
   }
   const inequalities = new Map<string, PropertyFilter[]>();
-  for (const filter of query.filters ?? []) {
+  for (const given of query.filters ?? []) {
+    // A bigint compares as the value it reads back as (numbers are one class here).
+    const filter =
+      typeof given.value === 'bigint' ? { ...given, value: integerReadForm(given.value) } : given;
     checkFilter(filter, kind);
     if (filter.op === '=') {
       where.push('EXISTS (SELECT 1 FROM idx f WHERE f.eid = e.id AND f.prop = ? AND f.s = ?)');

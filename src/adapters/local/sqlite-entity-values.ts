@@ -9,6 +9,7 @@
 // so they compare numerically whatever their Datastore encoding.
 
 import { ConfigError } from '../../core/errors.ts';
+import { integerReadForm } from '../../ports/entity-store.ts';
 import type { EntityValue } from '../../ports/entity-store.ts';
 
 export type Scalar = string | number | boolean | Date | null;
@@ -71,6 +72,8 @@ export function checkAndIndex(properties: Record<string, EntityValue>, where: st
 }
 
 function visit(value: unknown, path: string, where: string, out: IndexEntry[], inList: boolean): void {
+  // A bigint (a 64-bit integer in Datastore) is kept as it reads back: a number, or a decimal string.
+  if (typeof value === 'bigint') value = integerReadForm(value);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') {
     out.push({ prop: path, sort: sortText(value) });
   } else if (typeof value === 'number') {
@@ -99,7 +102,7 @@ function visit(value: unknown, path: string, where: string, out: IndexEntry[], i
   } else {
     throw new ConfigError(
       `${where}: property "${path}" has unsupported type ${describeType(value)}; allowed: string, ` +
-        'number, boolean, null, Date, lists and plain objects of those.',
+        'number, bigint, boolean, null, Date, lists and plain objects of those.',
     );
   }
 }
@@ -130,6 +133,7 @@ export function decodeProperties(text: string): Record<string, EntityValue> {
 }
 
 function toJson(value: unknown): unknown {
+  if (typeof value === 'bigint') return integerReadForm(value);
   if (value instanceof Date) return { [DATE_TAG]: value.toISOString() };
   if (Array.isArray(value)) return value.map(toJson);
   if (value !== null && typeof value === 'object') {

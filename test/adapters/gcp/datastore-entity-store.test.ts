@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Datastore } from '@google-cloud/datastore';
 import { DatastoreEntityStore } from '../../../src/adapters/gcp/datastore-entity-store.ts';
+import { keepStoredTypes } from '../../../src/ports/entity-store.ts';
 import { entityStoreContract } from '../../contracts/entity-store.ts';
 import { collect, queryIds, seed, uniqueKind } from '../../contracts/entity-store-helpers.ts';
 import { emulatorEnv } from '../../fakes/emulator-env.ts';
@@ -43,6 +44,62 @@ void describe('DatastoreEntityStore', () => {
     });
     const [got] = await store.get([{ kind, name: 'x' }]);
     assert.equal(got?.properties.tweetId, '1234567890123456789');
+  });
+
+  void test('a bigint is stored as an integer and filters integers; reads give numbers or decimal strings', async () => {
+    const kind = uniqueKind('BigInt');
+    await seed(store, kind, [
+      ['a', { n: 5n, huge: 1234567890123456789n, list: [1n, 2.5] }],
+      ['b', { n: 9n }],
+    ]);
+    const [raw] = await datastore.get(datastore.key([kind, 'a']), { wrapNumbers: true });
+    assert.equal(raw.n.type, 'DatastoreInt');
+    assert.equal(raw.huge.value, '1234567890123456789');
+    assert.equal(raw.list[0].type, 'DatastoreInt');
+    assert.equal(typeof raw.list[1], 'number');
+    const [got] = await store.get([{ kind, name: 'a' }]);
+    assert.deepEqual(got?.properties, { n: 5, huge: '1234567890123456789', list: [1, 2.5] });
+    assert.deepEqual(await queryIds(store, { kind, filters: [{ property: 'n', op: '>', value: 6n }] }), [
+      'b',
+    ]);
+  });
+
+  void test('read-modify-write keeps the stored type of unchanged properties (keepStoredTypes carries it)', async () => {
+    const kind = uniqueKind('Typed');
+    const key = datastore.key([kind, 'e']);
+    await datastore.upsert({
+      key,
+      data: {
+        tally: datastore.int(3),
+        whole: datastore.double(2),
+        nested: { deep: datastore.int(4) },
+        blob: Buffer.from('hi'),
+        drop: 1,
+      },
+    });
+    const [read] = await store.get([{ kind, name: 'e' }]);
+    const { drop: _drop, ...rest } = read!.properties;
+    // Spreading drops what the store recorded: the values are then written by the default rules.
+    const changed = keepStoredTypes(read!.properties, { ...rest, tally: 4 });
+    await store.upsert([{ key: read!.key, properties: changed }]);
+    const [raw] = await datastore.get(key, { wrapNumbers: true });
+    assert.equal('drop' in raw, false);
+    assert.equal(
+      raw.tally,
+      4,
+      'a changed number is written as a double (an integer would come back wrapped)',
+    );
+    assert.equal(raw.whole, 2, 'an integral double stays a double (an integer would come back wrapped)');
+    assert.equal(raw.nested.deep.type, 'DatastoreInt', 'an unchanged embedded integer stays an integer');
+    assert.ok(Buffer.isBuffer(raw.blob), 'an unchanged blob stays a blob, not its base64 text');
+
+    // Without keepStoredTypes (a plain spread) nothing is carried: the default rules write the
+    // integer as a double. This is what keepStoredTypes (and the migrations, which use it) avoids.
+    const [again] = await store.get([{ kind, name: 'e' }]);
+    await store.upsert([{ key: again!.key, properties: { ...again!.properties, tally: 5 } }]);
+    await store.upsert([{ key: again!.key, properties: { ...again!.properties } }]);
+    const [plain] = await datastore.get(key, { wrapNumbers: true });
+    assert.equal(plain.nested.deep, 4, 'an embedded integer written without the record becomes a double');
   });
 
   void test('strings longer than an index entry are stored unindexed instead of failing', async () => {
