@@ -91,7 +91,7 @@ export type FilterOp = '=' | '<' | '<=' | '>' | '>=';
 export interface PropertyFilter {
   property: string;
   op: FilterOp;
-  value: string | number | boolean | Date | null;
+  value: string | number | bigint | boolean | Date | null;
 }
 
 /** [start, end): either bound may be absent. */

@@ -49,6 +49,19 @@ export function entityStoreContract(
       assert.ok(got.properties.when instanceof Date);
     });
 
+    void test('a bigint is a 64-bit integer: it reads back as a number, or a decimal string past 2^53, and filters as one', async () => {
+      const kind = uniqueKind('Bigints');
+      await seed(store(), kind, [
+        ['a', { n: 5n, huge: 1234567890123456789n, list: [1n, 2n] }],
+        ['b', { n: 9n }],
+      ]);
+      const [a] = await store().get([makeKey(kind, 'a')]);
+      assert.deepEqual(a?.properties, { n: 5, huge: '1234567890123456789', list: [1, 2] });
+      assert.deepEqual(await queryIds(store(), { kind, filters: [{ property: 'n', op: '>', value: 6n }] }), [
+        'b',
+      ]);
+    });
+
     void test('get returns one result per requested key in request order, undefined for missing keys', async () => {
       const kind = uniqueKind('Get');
       await seed(store(), kind, [

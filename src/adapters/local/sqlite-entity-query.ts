@@ -40,8 +40,9 @@ export function whereClause(query: EntityQuery): Sql {
   const inequalities = new Map<string, PropertyFilter[]>();
   for (const given of query.filters ?? []) {
     // A bigint compares as the value it reads back as (numbers are one class here).
-    const filter =
-      typeof given.value === 'bigint' ? { ...given, value: integerReadForm(given.value) } : given;
+    const filter = (
+      typeof given.value === 'bigint' ? { ...given, value: integerReadForm(given.value) } : given
+    ) as PropertyFilter & { value: Scalar };
     checkFilter(filter, kind);
     if (filter.op === '=') {
       where.push('EXISTS (SELECT 1 FROM idx f WHERE f.eid = e.id AND f.prop = ? AND f.s = ?)');
