@@ -36,7 +36,11 @@ export const param = {
   boolean: (o: Opts<boolean> = {}): ParamSpec<boolean> => ({ ...o, type: 'boolean' }),
   /** An instant; accepts ISO 8601 strings. Use `default: 'runStart'` for "now, as of the run". */
   datetime: (o: Opts<Date> = {}): ParamSpec<Date> => ({ ...o, type: 'datetime' }),
-  /** A calendar day, YYYY-MM-DD, kept as that string. */
+  /**
+   * A calendar day, kept as a YYYY-MM-DD string. Also takes `today`, `yesterday` or `today-N`,
+   * resolved against the run's start (UTC) when the run is created, so a nightly schedule can say
+   * `date = "yesterday"` and the run record holds the actual day.
+   */
   date: (o: Opts<string> = {}): ParamSpec<string> => ({ ...o, type: 'date' }),
   enum: <C extends string>(choices: readonly C[], o: Opts<C> = {}): ParamSpec<C> => ({
     ...o,
@@ -89,7 +93,7 @@ export function resolveParams(
         continue;
       } else continue;
     }
-    const converted = convert(name, spec, value);
+    const converted = convert(name, spec, value, runStart);
     if (typeof converted === 'string' && converted.startsWith('!')) problems.push(converted.slice(1));
     else out[name] = converted;
   }
@@ -126,8 +130,19 @@ export function describeSpec(spec: ParamSpec): string {
   return parts.join(', ');
 }
 
+const RELATIVE_DAY = /^(?:today|yesterday|today-(\d{1,4}))$/;
+
+/** `today`, `yesterday`, `today-N` as the YYYY-MM-DD day that many days before `runStart`'s UTC day. */
+function relativeDay(text: string, runStart: Date): string | undefined {
+  const m = RELATIVE_DAY.exec(text);
+  if (!m) return undefined;
+  const back = text === 'yesterday' ? 1 : Number(m[1] ?? 0);
+  const day = Date.UTC(runStart.getUTCFullYear(), runStart.getUTCMonth(), runStart.getUTCDate() - back);
+  return new Date(day).toISOString().slice(0, 10);
+}
+
 // Returns the converted value, or a string starting with "!" describing the problem.
-function convert(name: string, spec: ParamSpec, value: unknown): unknown {
+function convert(name: string, spec: ParamSpec, value: unknown, runStart: Date): unknown {
   const bad = (what: string): string => `!param "${name}" ${what} (expected ${describeSpec(spec)})`;
   let v: unknown = value;
   switch (spec.type) {
@@ -158,12 +173,13 @@ function convert(name: string, spec: ParamSpec, value: unknown): unknown {
       break;
     }
     case 'date':
+      if (typeof v === 'string') v = relativeDay(v, runStart) ?? v;
       if (
         typeof v !== 'string' ||
         !/^\d{4}-\d{2}-\d{2}$/.test(v) ||
         Number.isNaN(Date.parse(`${v}T00:00:00Z`))
       ) {
-        return bad(`must be a date like 2026-11-21, got ${JSON.stringify(v)}`);
+        return bad(`must be a date like 2026-11-21 (or today, yesterday, today-N), got ${JSON.stringify(v)}`);
       }
       break;
     case 'enum':

@@ -24,8 +24,8 @@ schedules = {
     inputs      = ["gs://my-project-id-cloudreduce-incoming/books/*.txt"]
     partitions  = 8
   }
-  # Once tweets are ingested, analyse them on a schedule too, e.g.:
-  # tweet-analytics = { schedule = "0 */5 * * *", job = "tweet-analytics", params = { days = "4" } }
+  # The tweet-analytics app (ingest, analysis every 5 hours, a nightly summary) is
+  # examples/tweet-analytics.tfvars.
 }
 
 # Who may POST records to the ingest function (terraform output ingest_url), as IAM members: the

@@ -14,6 +14,8 @@ import { parse } from '@cdktf/hcl2json';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const TERRAFORM_DIR = join(REPO, 'terraform');
 export const EXAMPLE_TFVARS = join(TERRAFORM_DIR, 'examples', 'wordcount.tfvars');
+/** The tweet-analytics app of issue 5: ingest, tweet-analytics every 5 hours, a nightly summary. */
+export const TWEET_TFVARS = join(TERRAFORM_DIR, 'examples', 'tweet-analytics.tfvars');
 
 /** The files `terraform console` can evaluate without a provider. */
 const PROVIDER_FREE = ['variables.tf', 'locals.tf', 'datastore-indexes.tf.json'];

@@ -11,7 +11,7 @@ import { parseJobMessage } from '../../src/core/messages.ts';
 import { resolveParams } from '../../src/core/params.ts';
 import type { JobRegistry } from '../../src/core/registry.ts';
 import { loadJobs } from '../../src/runtime/job-modules.ts';
-import { EXAMPLE_TFVARS, evaluate, writeTfvars } from './helpers.ts';
+import { EXAMPLE_TFVARS, TWEET_TFVARS, evaluate, writeTfvars } from './helpers.ts';
 
 let dir: string;
 let jobs: JobRegistry;
@@ -59,6 +59,30 @@ describe('scheduled job messages', () => {
       params: {},
       origin: 'schedule:wordcount-books',
     });
+  });
+
+  test('the tweet-analytics example runs tweet-analytics every 5 hours over 4 days and the summary nightly for yesterday', async () => {
+    const messages = await scheduledMessages(TWEET_TFVARS);
+    for (const [name, data] of Object.entries(messages)) assertAccepted(name, data);
+    assert.deepEqual(messages['tweet-analytics'], {
+      job: 'tweet-analytics',
+      params: { days: '4' },
+      origin: 'schedule:tweet-analytics',
+    });
+    assert.deepEqual(messages['exercise-summary'], {
+      job: 'exercise-summary',
+      params: { date: 'yesterday' },
+      inputs: ['gs://my-project-id-cloudreduce-incoming/problem-logs/*.ndjson'],
+      origin: 'schedule:exercise-summary',
+    });
+    const schedules = (await evaluate('var.schedules', { tfvars: TWEET_TFVARS })) as Record<
+      string,
+      { schedule: string }
+    >;
+    assert.equal(schedules['tweet-analytics']!.schedule, '0 */5 * * *');
+    assert.equal(schedules['exercise-summary']!.schedule, '30 1 * * *');
+    const invokers = await evaluate('var.ingest_invokers', { tfvars: TWEET_TFVARS });
+    assert.deepEqual(invokers, ['serviceAccount:tweet-loader@my-project-id.iam.gserviceaccount.com']);
   });
 
   test('the defaults schedule no job, and the sweeper tick is a non-empty message', async () => {
