@@ -4,13 +4,14 @@
 // Each emulator is a `gcloud` wrapper that forks a Java server. Killing the wrapper leaves the Java
 // child running (and holding its port), so each one is spawned `detached` as the leader of its own
 // process group and always stopped by signalling the whole group: on stop(), on a failed start, on
-// SIGINT/SIGTERM and when this process exits.
+// SIGINT/SIGTERM/SIGHUP and when this process exits. When this process is SIGKILLed, which no
+// handler sees, a watchdog in each group kills it (WITH_WATCHDOG).
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Emulators {
@@ -33,6 +34,12 @@ const INSTALL_HINT =
   'apt-get install google-cloud-cli google-cloud-cli-pubsub-emulator google-cloud-cli-firestore-emulator ' +
   'openjdk-17-jre-headless';
 
+/**
+ * The signals that stop the emulators with this process. SIGHUP is the terminal closing: the
+ * emulators lead process groups of their own, so they do not get it themselves.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 interface Running {
   name: string;
   child: ChildProcess;
@@ -52,11 +59,10 @@ export async function startEmulators(options: StartOptions = {}): Promise<Emulat
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     killAllNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(128 + constants.signals[signal]); // as the shell reports a death by signal
   };
   process.on('exit', killAllNow);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -64,8 +70,7 @@ export async function startEmulators(options: StartOptions = {}): Promise<Emulat
     stopped = true;
     await Promise.all(running.map((r) => stopGroup(r)));
     process.off('exit', killAllNow);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     rmSync(logDir, { recursive: true, force: true });
   };
 
@@ -115,11 +120,24 @@ function checkPrerequisites(): void {
   }
 }
 
+/**
+ * Runs `gcloud "$@"` with a watchdog that kills its process group when this process dies, even by
+ * SIGKILL, which no handler sees: a background subshell reads a pipe from this process (stdin,
+ * moved to fd 3) until it closes, as the kernel closes it whenever this process dies, and then kills
+ * its own group. `exec` leaves the gcloud wrapper as the group's leader and as the spawned child,
+ * so `exited` and the group are still the emulator's.
+ */
+const WITH_WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null; kill -KILL 0) & exec gcloud "$@" </dev/null 3<&-';
+
 function launch(name: string, logDir: string, args: string[]): Running {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, 'a');
   // Output goes to a file, not a pipe: an unread pipe would block the emulator once it fills.
-  const child = spawn('gcloud', args, { detached: true, stdio: ['ignore', fd, fd] });
+  // stdin is a pipe from this process that the watchdog (WITH_WATCHDOG) reads.
+  const child = spawn('/bin/sh', ['-c', WITH_WATCHDOG, 'gcloud', ...args], {
+    detached: true,
+    stdio: ['pipe', fd, fd],
+  });
   closeSync(fd);
   const r: Running = { name, child, logFile, exited: false };
   child.on('exit', () => {

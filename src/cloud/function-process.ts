@@ -4,10 +4,12 @@
 //
 // Each process is spawned detached, as the leader of its own process group, and stopped by
 // signalling the group; groups still alive when this process exits are SIGKILLed, so neither a
-// failed test nor Ctrl-C leaves servers holding ports.
+// failed test nor Ctrl-C leaves servers holding ports, and each exits by itself when this process
+// is SIGKILLed (EXIT_WITH_PARENT).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -28,6 +30,15 @@ export interface FunctionProcessOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   readyTimeoutMillis?: number;
 }
+
+/**
+ * Preloaded into each function process: it exits when its stdin, a pipe from this process, closes.
+ * The kernel closes the pipe whenever this process dies, also by SIGKILL, which the exit hook below
+ * never sees; without this, the functions would keep running, holding their ports.
+ */
+const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  "process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();",
+)}`;
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -81,6 +92,7 @@ export class FunctionProcess {
       process.execPath,
       [
         '--disable-warning=ExperimentalWarning',
+        `--import=${EXIT_WITH_PARENT}`,
         frameworkMain(),
         `--target=${o.name}`,
         `--port=${o.port}`,
@@ -93,7 +105,7 @@ export class FunctionProcess {
         // No K_SERVICE/FUNCTION_TARGET here: google-auth-library takes them to mean "on Google Cloud"
         // and asks the metadata server for a token, which fails off-cloud even for fake endpoints.
         env: { ...process.env, ...o.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'], // stdin: for EXIT_WITH_PARENT, never written
       },
     );
     this.#child = child;
@@ -139,14 +151,11 @@ export class FunctionProcess {
     const deadline = Date.now() + timeoutMillis;
     while (Date.now() < deadline) {
       if (this.#exited) break;
-      try {
-        // A CloudEvent function answers only POST, ingest only POST; any answer means it listens.
-        const res = await fetch(`${this.url}/`, { signal: AbortSignal.timeout(1000) });
-        await res.arrayBuffer();
-        return;
-      } catch {
-        await sleep(100);
-      }
+      // Listening is enough: a TCP connect, not an HTTP request, which an event function would
+      // log as a crash (a GET has no CloudEvent in it). functions-framework's "Serving function..."
+      // line is no signal: it is printed only when NODE_ENV is not production.
+      if ((await canConnect(this.port, 1000)) && !this.#exited) return;
+      await sleep(100);
     }
     const why = this.#exited ? 'exited before it was ready' : `did not answer within ${timeoutMillis} ms`;
     await this.stop();
@@ -155,6 +164,20 @@ export class FunctionProcess {
         this.#tail.join('\n'),
     );
   }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port; closes at once, sending nothing. */
+function canConnect(port: number, timeoutMillis: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMillis, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,9 +2,9 @@
 // runner's emulators (dev reuses them when PUBSUB_EMULATOR_HOST/DATASTORE_EMULATOR_HOST are set).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,12 @@ test('submit uploads local files, publishes the job, and status --dev follows th
   assert.match(list.stdout, new RegExp(`${runId}\\s+wordcount\\s+DONE`));
 });
 
+test('starting the dev cloud logs no errors: no crash from the readiness probe, no metadata lookup', () => {
+  // A GET readiness probe made every CloudEvent function print a TypeError and its stack trace.
+  assert.doesNotMatch(devErr, /TypeError|Error:|\[\w+\]\s+at /, devErr);
+  assert.doesNotMatch(devErr, /MetadataLookupWarning|MaxListenersExceededWarning/, devErr);
+});
+
 test('dev and submit have --help', async () => {
   for (const command of ['dev', 'submit']) {
     const r = await runCli([command, '--help'], dir);
@@ -140,3 +146,94 @@ test('Ctrl-C stops the dev cloud and removes its state file', async () => {
   assert.match(devErr, /dev cloud stopped/);
   assert.equal(existsSync(join(dir, 'state', 'dev.json')), false);
 });
+
+// Dev clouds with their own emulators this time (gcloud wrappers and their JVMs), to see that those
+// go too. Their processes are found by the ports in dev.json, then followed by process group (each
+// emulator and function leads a group of its own); the test runner's emulators are not touched.
+async function startOwnDev(dataDir: string) {
+  const child = startCli(['dev', '--data-dir', dataDir, '--prefix', `cli${dataDir}-${id}`, '--quiet'], dir, {
+    PUBSUB_EMULATOR_HOST: '',
+    DATASTORE_EMULATOR_HOST: '',
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const statePath = join(dir, dataDir, 'dev.json');
+  const groups = new Set<number>();
+  const members = () => processes().filter((p) => groups.has(p.pgid));
+  const cleanup = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pgid of groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL'); // what a failed test would leave running
+      } catch {
+        // ESRCH: gone, as it should be
+      }
+    }
+  };
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(statePath)) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`cloudreduce dev did not start:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as {
+      env: Record<string, string>;
+      functions: Record<string, string>;
+    };
+    const marks = [
+      `--host-port=${state.env.PUBSUB_EMULATOR_HOST} `,
+      `--host-port=${state.env.DATASTORE_EMULATOR_HOST} `,
+      ...Object.values(state.functions).map((url) => `--port=${new URL(url).port} `),
+    ];
+    for (const p of processes()) if (marks.some((mark) => `${p.args} `.includes(mark))) groups.add(p.pgid);
+    assert.equal(groups.size, 2 + Object.keys(state.functions).length, `groups of ${marks.join(', ')}`);
+    assert.ok(
+      members().some((p) => /\bjava\b/.test(p.args)),
+      'the emulators run in Java',
+    );
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  /** Waits (up to 15 s) for every process of the dev cloud to go; returns those still running. */
+  const leftAfterExit = async (): Promise<string[]> => {
+    await exited;
+    const gone = Date.now() + 15_000;
+    while (members().length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    return members().map((p) => p.args);
+  };
+  return { child, statePath, leftAfterExit, cleanup };
+}
+
+test('closing its terminal (SIGHUP) stops the dev cloud like Ctrl-C: no emulator or function is left', async () => {
+  const dev = await startOwnDev('hup');
+  try {
+    dev.child.kill('SIGHUP');
+    assert.deepEqual(await dev.leftAfterExit(), [], 'processes of the dev cloud left running');
+    assert.equal(existsSync(dev.statePath), false);
+  } finally {
+    dev.cleanup();
+  }
+});
+
+test('a SIGKILLed dev cloud leaves no emulator or function running either', async () => {
+  const dev = await startOwnDev('kill');
+  try {
+    dev.child.kill('SIGKILL'); // no handler runs: the emulators' and functions' watchdogs see it
+    assert.deepEqual(await dev.leftAfterExit(), [], 'processes of the dev cloud left running');
+  } finally {
+    dev.cleanup();
+  }
+});
+
+/** The live processes (zombies, already dead and waiting to be reaped, left out). */
+function processes(): { pid: number; pgid: number; args: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .flatMap((line) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+      return m && !m[3]!.startsWith('Z') ? [{ pid: Number(m[1]), pgid: Number(m[2]), args: m[4]! }] : [];
+    });
+}

@@ -1,6 +1,7 @@
 // One way to build the Cloud Storage client and to read objects, shared by GcsBlobStore (the
 // engine's working area) and GcsInputFiles (user input).
 
+import { EventEmitter } from 'node:events';
 import { IdempotencyStrategy, Storage } from '@google-cloud/storage';
 import type { File } from '@google-cloud/storage';
 import { ConfigError, NonRetryableError } from '../../core/errors.ts';
@@ -69,6 +70,7 @@ export async function* readObject(file: File, label: string, range?: ByteRange):
   const stream = range
     ? file.createReadStream({ start: range.start, end: range.end - 1 })
     : file.createReadStream();
+  stream.once('response', allowPipedTwice);
   let bytes = 0;
   try {
     for await (const chunk of stream) {
@@ -85,6 +87,23 @@ export async function* readObject(file: File, label: string, range?: ByteRange):
   }
   if (range && bytes < range.end - range.start) throw pastEnd(label, range, range.start + bytes);
 }
+
+/**
+ * The client (teeny-request 11 under @google-cloud/storage 8) pipes each download's response body
+ * into two pipelines, its own and the storage client's, which with node-fetch's own listeners puts
+ * 11 'error' and 11 'close' listeners on that one stream: one over Node's default limit of 10, so a
+ * MaxListenersExceededWarning for every download longer than one chunk. The count is fixed per
+ * response and the listeners go when it ends, so it is not a leak (reported upstream as
+ * googleapis/google-cloud-node#9185). The body is emitted as 'response' before either pipeline is
+ * attached; raising the limit of that one stream silences only this.
+ */
+function allowPipedTwice(response: unknown): void {
+  if (response instanceof EventEmitter && response.getMaxListeners() < RESPONSE_MAX_LISTENERS) {
+    response.setMaxListeners(RESPONSE_MAX_LISTENERS);
+  }
+}
+
+const RESPONSE_MAX_LISTENERS = 20;
 
 function pastEnd(label: string, range: ByteRange, size: number): NonRetryableError {
   const what = size > 0 ? `the object's ${size} bytes` : 'the object';

@@ -15,7 +15,7 @@ of Cloud Storage and BigQuery, and the split, map, reduce, finalize, sweeper, in
 ingestObject functions as real functions-framework processes, each event function fed by its own
 Pub/Sub push subscription. Files put under ingest/<Kind>/ in the incoming bucket are notified to
 ingestObject as Cloud Storage would. A timer stands in for Cloud Scheduler's sweeper tick. Runs
-until Ctrl-C, which stops everything.
+until Ctrl-C (or the terminal closes), which stops everything.
 
 Then, in another terminal:
   cloudreduce submit wordcount --input 'data/*.txt'    (local files are uploaded to the fake GCS)
@@ -34,6 +34,8 @@ Options:
   --quiet                  do not show the functions' logs
   --data-dir DIR           where dev.json is written (default .cloudreduce)
 Function log level: env CLOUDREDUCE_LOG (debug, info, warning, error; default info).`;
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function devCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse('dev', argv, {
@@ -70,6 +72,10 @@ export async function devCommand(argv: readonly string[], io: CliIo): Promise<nu
   await loadJobs(jobModules); // a broken module fails here, not in every function
   const lease = parseCount('--lease', values.lease);
   const sweepEvery = parseCount('--sweep-every', values['sweep-every']);
+  // This process talks only to the emulators and fakes. Off Google Cloud, a client looking for
+  // credentials (the BigQuery client creating the dataset, Pub/Sub's universe-domain check) would
+  // probe the metadata server and print a MetadataLookupWarning; the functions get the same setting.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const { startDevCloud } = await import('../../cloud/dev-cloud.ts');
   const { formatLogLine } = await import('../../cloud/log-format.ts');
   const reuse =
@@ -86,18 +92,18 @@ export async function devCommand(argv: readonly string[], io: CliIo): Promise<nu
   // Registered before the cloud starts, so it runs first; the emulators' own handler then exits.
   let stopRequested: () => void = () => {};
   const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
-  const onSignal = () => {
-    io.err('\nstopping the dev cloud…');
+  // SIGHUP too: closing the terminal must stop the emulators and functions, which run in process
+  // groups of their own and so do not get the terminal's hangup themselves.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signal !== 'SIGHUP') io.err('\nstopping the dev cloud…'); // no terminal left to print to
     stopRequested();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
   const removeState = () => removeDevState(common.dataDir);
   process.on('exit', removeState);
   const detach = () => {
     process.off('exit', removeState);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   };
   let cloud: Awaited<ReturnType<typeof startDevCloud>>;
   try {
