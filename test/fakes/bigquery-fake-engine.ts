@@ -176,20 +176,31 @@ export class BigQueryFakeEngine {
     return inserts.length;
   }
 
-  /** Runs standard SQL; unqualified tables resolve in `defaultDataset`. */
+  /**
+   * Runs standard SQL; unqualified tables resolve in `defaultDataset`. A missing table or dataset
+   * fails as BigQuery's does (notFound, naming `where`'s project and location); other errors are
+   * DuckDB's own message (invalidQuery).
+   */
   async query(
     sql: string,
     defaultDataset: string | undefined,
     int64Timestamps: boolean,
+    where: { projectId: string; location: string },
   ): Promise<QueryResult> {
     const translated = translateSql(sql);
+    if (defaultDataset !== undefined && !this.datasets.has(`${where.projectId}.${defaultDataset}`))
+      throw new HttpError(
+        404,
+        'notFound',
+        `Not found: Dataset ${where.projectId}:${defaultDataset} was not found in location ${where.location}`,
+      );
     return this.serial(async (db) => {
       await db.run(`SET search_path = '${defaultDataset ? `${defaultDataset},main` : 'main'}'`);
       let reader;
       try {
         reader = await db.runAndReadAll(translated);
       } catch (err) {
-        throw new HttpError(400, 'invalidQuery', (err as Error).message);
+        throw queryError((err as Error).message, translated, defaultDataset, where);
       }
       const fields = reader.columnNames().map((name, i) => fieldOf(name, reader.columnTypes()[i]!));
       const dml = /^\s*(DELETE|UPDATE|INSERT|MERGE)\b/i.test(sql);
@@ -212,6 +223,47 @@ function createSql(meta: { datasetId: string; tableId: string; fields: FieldSche
     (f) => `${quoteIdent(f.name)} ${duckColumnType(f)}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`,
   );
   return `CREATE TABLE ${quoteIdent(meta.datasetId)}.${quoteIdent(meta.tableId)} (${columns.join(', ')})`;
+}
+
+/**
+ * DuckDB's catalog errors as BigQuery words them: "Not found: Table p:d.t was not found in location
+ * US", "Not found: Dataset p:d was not found in location US", and an unqualified table without a
+ * default dataset "must be qualified with a dataset".
+ */
+function queryError(
+  message: string,
+  translated: string,
+  defaultDataset: string | undefined,
+  where: { projectId: string; location: string },
+): HttpError {
+  const { projectId, location } = where;
+  const schema = /does not exist because schema "([^"]+)" does not exist/.exec(message);
+  if (schema)
+    return new HttpError(
+      404,
+      'notFound',
+      `Not found: Dataset ${projectId}:${schema[1]} was not found in location ${location}`,
+    );
+  const table = /Table with name "?([^"\s]+?)"? does not exist/.exec(message)?.[1];
+  if (table) {
+    const name = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const dataset =
+      new RegExp(`"([^"]+)"\\.(?:"${name}"|${name}\\b)`).exec(translated)?.[1] ??
+      new RegExp(`\\b([A-Za-z_][A-Za-z0-9_]*)\\.${name}\\b`).exec(translated)?.[1] ??
+      defaultDataset;
+    if (!dataset)
+      return new HttpError(
+        400,
+        'invalid',
+        `Table "${table}" must be qualified with a dataset (e.g. dataset.table).`,
+      );
+    return new HttpError(
+      404,
+      'notFound',
+      `Not found: Table ${projectId}:${dataset}.${table} was not found in location ${location}`,
+    );
+  }
+  return new HttpError(400, 'invalidQuery', message);
 }
 
 /** Backtick identifiers to DuckDB's: `project.dataset.table` and `dataset.table` → "dataset"."table". */

@@ -1,5 +1,5 @@
 // An in-process fake of the BigQuery REST API subset that @google-cloud/bigquery uses for
-// datasets and tables (get, insert, delete), load jobs from the GCS fake (jobs.insert with a
+// datasets and tables (get, insert, delete, tables.list), load jobs from the GCS fake (jobs.insert with a
 // caller-chosen jobId, 409 on reuse, jobs.get), and queries (jobs.query, query jobs,
 // getQueryResults) executed by DuckDB. Point the client at it with
 // `new BigQuery({ apiEndpoint: fake.endpoint, projectId })`. Jobs finish synchronously: every job
@@ -66,6 +66,16 @@ export async function startBigQueryFake(options: { gcs?: GcsFake } = {}): Promis
         }
       }
       if (id !== undefined && sub === 'tables') {
+        if (tableId === undefined && method === 'GET') {
+          // tables.list: every table of the dataset in one page, ordered by id like BigQuery.
+          const dataset = engine.datasets.get(`${project}.${id}`);
+          if (!dataset) throw new HttpError(404, 'notFound', `Not found: Dataset ${project}:${id}`);
+          const tables = [...engine.tables.values()]
+            .filter((t) => t.projectId === project && t.datasetId === id)
+            .sort((a, b) => (a.tableId < b.tableId ? -1 : a.tableId > b.tableId ? 1 : 0))
+            .map((t) => ({ ...tableListEntry(t), location: dataset.location }));
+          return sendJson(res, 200, { kind: 'bigquery#tableList', tables, totalItems: tables.length });
+        }
         if (tableId === undefined && method === 'POST') {
           const body = await readJson(req);
           const ref = body.tableReference as { tableId: string };
@@ -109,16 +119,12 @@ export async function startBigQueryFake(options: { gcs?: GcsFake } = {}): Promis
           },
           int64(body.formatOptions),
         );
-        const status = resource.status as { errorResult?: { reason: string; message: string } };
-        if (status.errorResult)
-          throw new HttpError(400, status.errorResult.reason, status.errorResult.message);
+        throwJobError(resource);
         return sendJson(res, 200, queryResponse(project, jobs.get(`${project}:${jobId}`)!));
       }
       if (id !== undefined && method === 'GET') {
         const record = job(project, id);
-        const status = record.resource.status as { errorResult?: { reason: string; message: string } };
-        if (status.errorResult)
-          throw new HttpError(400, status.errorResult.reason, status.errorResult.message);
+        throwJobError(record.resource);
         return sendJson(res, 200, queryResponse(project, record));
       }
     }
@@ -169,6 +175,7 @@ export async function startBigQueryFake(options: { gcs?: GcsFake } = {}): Promis
           configuration.query.query,
           configuration.query.defaultDataset?.datasetId,
           int64Timestamps,
+          { projectId: project, location },
         );
         (resource.statistics as Record<string, unknown>).query = {
           numDmlAffectedRows: String(record.result.affectedRows ?? 0),
@@ -223,6 +230,13 @@ export async function startBigQueryFake(options: { gcs?: GcsFake } = {}): Promis
   };
 }
 
+/** A failed query answers like BigQuery: 404 for a missing table or dataset, else 400. */
+function throwJobError(resource: Record<string, unknown>): void {
+  const status = resource.status as { errorResult?: { reason: string; message: string } };
+  const error = status.errorResult;
+  if (error) throw new HttpError(error.reason === 'notFound' ? 404 : 400, error.reason, error.message);
+}
+
 function int64(formatOptions: unknown): boolean {
   const opts = (formatOptions ?? {}) as { useInt64Timestamp?: boolean };
   return opts.useInt64Timestamp !== false;
@@ -243,6 +257,17 @@ function datasetResource(projectId: string, datasetId: string, location: string)
     id: `${projectId}:${datasetId}`,
     datasetReference: { projectId, datasetId },
     location,
+  };
+}
+
+function tableListEntry(t: TableMeta): Record<string, unknown> {
+  return {
+    kind: 'bigquery#table',
+    id: `${t.projectId}:${t.datasetId}.${t.tableId}`,
+    tableReference: { projectId: t.projectId, datasetId: t.datasetId, tableId: t.tableId },
+    type: 'TABLE',
+    creationTime: String(t.created),
+    ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
   };
 }
 

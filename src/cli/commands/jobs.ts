@@ -34,12 +34,14 @@ export async function jobsCommand(argv: readonly string[], io: CliIo): Promise<n
     );
     return 0;
   }
+  // The name column is as wide as the longest name, so every description starts in one column.
+  const width = Math.max(0, ...list.map(({ job }) => job.name.length));
   for (const { job, module } of list) {
     const from = module?.includes('/jobs/index.') ? 'built-in' : module;
-    io.out(`${job.name.padEnd(20)} ${job.description}`);
-    io.out(`${''.padEnd(20)} stages: ${job.stages.map((s) => s.name).join(' → ')}; from ${from}`);
+    io.out(`${job.name.padEnd(width)}  ${job.description}`);
+    io.out(`${''.padEnd(width)}  stages: ${job.stages.map((s) => s.name).join(' → ')}; from ${from}`);
     for (const [name, spec] of Object.entries(job.params))
-      io.out(`${''.padEnd(22)}--param ${name}=… ${describeSpec(spec)}`);
+      io.out(`${''.padEnd(width)}    --param ${name}=… ${describeSpec(spec)}`);
   }
   return 0;
 }
