@@ -40,12 +40,19 @@ export function hasDevState(dataDir: string): boolean {
 }
 
 /** The running dev cloud's state and config; a ConfigError saying how to start one otherwise. */
-export function readDevState(dataDir: string): { state: DevState; config: CloudConfig } {
+/**
+ * The running dev cloud recorded in dataDir, or a ConfigError saying how to start one. `otherwise`
+ * ends that error with the command's alternative to the dev cloud.
+ */
+export function readDevState(
+  dataDir: string,
+  otherwise = 'target a real project with --project PROJECT_ID',
+): { state: DevState; config: CloudConfig } {
   const path = devStatePath(dataDir);
   if (!existsSync(path)) {
     throw new ConfigError(
       `No dev cloud is running here (${path} does not exist). Start one with \`cloudreduce dev\` ` +
-        'in another terminal, or target a real project with --project PROJECT_ID.',
+        `in another terminal, or ${otherwise}.`,
     );
   }
   const state = readState(path);
