@@ -7,7 +7,7 @@ import { DEFAULTS, LIMITS } from './defaults.ts';
 import type { EngineEnv } from './env.ts';
 import { ConfigError, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
-import { parseJobMessage, type JobMessage } from './messages.ts';
+import { parseJobMessage, validRunId, type JobMessage } from './messages.ts';
 import { resolveParams } from './params.ts';
 import { planStage } from './plan.ts';
 import type { RunOptions, RunRecord } from './records.ts';
@@ -127,8 +127,12 @@ async function reject(
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '-')
       .slice(0, 40) || 'unknown';
+  // The runId the sender asked for, when it is a valid one, even if the rest of the message is not:
+  // whoever waits for that run (`cloudreduce run`, `submit`'s status hint) then finds the reason.
+  const asked = (data as { runId?: unknown } | undefined)?.runId;
   const runId =
     m?.runId ??
+    (typeof asked === 'string' && validRunId(asked) ? asked : undefined) ??
     (meta.messageId
       ? `rejected-${safe}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100)
       : newRunId(`rejected-${safe}`, now));

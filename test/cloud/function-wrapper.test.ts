@@ -262,6 +262,13 @@ void describe('wrap(topic) through the core dispatch', () => {
           data: b64({ job: 'wordcount', shards: -1 }),
           reason: /"shards" must be a positive integer/,
         },
+        {
+          // A valid runId is kept, so whoever waits for that run finds the reason.
+          id: '104',
+          data: b64({ job: 'wordcount', shards: 0, runId: 'asked-104' }),
+          runId: 'asked-104',
+          reason: /"shards" must be a positive integer/,
+        },
       ];
       for (const c of cases) {
         const res = await rawPush(server.url, {
@@ -272,7 +279,7 @@ void describe('wrap(topic) through the core dispatch', () => {
       }
       const runs = await runtime.adapters.state.listRuns();
       for (const c of cases) {
-        const run = runs.find((r) => r.runId.endsWith(`-m${c.id}`));
+        const run = runs.find((r) => ('runId' in c ? r.runId === c.runId : r.runId.endsWith(`-m${c.id}`)));
         assert.ok(run, `a rejected run for message ${c.id}: ${runs.map((r) => r.runId).join(', ')}`);
         assert.equal(run.status, 'REJECTED');
         assert.match(run.error!.message, c.reason);
