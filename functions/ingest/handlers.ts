@@ -80,8 +80,23 @@ export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): Ht
         { method: req.method, kind, headers: req.headers, body },
         { store: deps.store, kinds: deps.kinds, ...(deps.limits ? { limits: deps.limits } : {}) },
       );
+      const answer = response.body as {
+        stored?: number;
+        kind?: string;
+        error?: string;
+        rejected?: unknown[];
+      };
       if (response.status === 200)
-        deps.logger.info(`ingest stored records`, { function: 'ingest', ...response.body });
+        deps.logger.info(`ingest stored ${answer.stored} ${answer.kind} entities`, {
+          function: 'ingest',
+          ...answer,
+        });
+      else
+        deps.logger.info(`ingest refused a request (${response.status}): ${answer.error?.split('\n')[0]}`, {
+          function: 'ingest',
+          status: response.status,
+          ...(answer.rejected ? { rejected: answer.rejected.length } : {}),
+        });
       res.status(response.status).json(response.body);
     } catch (err) {
       const info = toErrorInfo(err);
