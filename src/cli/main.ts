@@ -23,7 +23,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   jobs: { run: jobsCommand, help: JOBS_HELP, summary: 'list the registered jobs and their params' },
   query: { run: queryCommand, help: QUERY_HELP, summary: 'SQL on the local warehouse' },
   ingest: { run: ingestCommand, help: INGEST_HELP, summary: 'store NDJSON or CSV records as local entities' },
-  demo: { run: demoCommand, help: DEMO_HELP, summary: 'wordcount on a generated sample (npm start)' },
+  demo: {
+    run: demoCommand,
+    help: DEMO_HELP,
+    summary: 'tweet-analytics on a generated sample (npm start); --wordcount for wordcount',
+  },
   dev: { run: devCommand, help: DEV_HELP, summary: 'start the emulated cloud here (emulators + functions)' },
   submit: { run: submitCommand, help: SUBMIT_HELP, summary: 'start a job in the dev cloud or a project' },
 };

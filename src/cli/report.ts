@@ -1,5 +1,6 @@
 // How a finished run is shown: status, elapsed time, counters, outputs, and for a failure the
-// failing task, the input position and the error with its stack.
+// failing task, the input position and the error, with its stack unless the user can fix it from
+// the message alone.
 
 import type { RunRecord } from '../core/records.ts';
 import { sumCounters } from '../core/task-state.ts';
@@ -29,13 +30,19 @@ export function runSummary(run: RunRecord): string {
   return lines.join('\n');
 }
 
+/**
+ * Errors a user fixes from the message (bad config or request; a bad input record, whose position
+ * is shown): their stack points into the engine and would only bury the message.
+ */
+const USER_FIXABLE = new Set(['ConfigError', 'InputError']);
+
 export function errorLines(run: RunRecord): string[] {
   const e = run.error;
   if (!e) return [];
   const lines = [`error: ${e.name}: ${e.message}`];
   if (e.taskId) lines.push(`  task: ${e.taskId}`);
   if (e.position) lines.push(`  at input: ${e.position}`);
-  const stack = e.stack?.split('\n').slice(1, 6).join('\n');
+  const stack = USER_FIXABLE.has(e.name) ? undefined : e.stack?.split('\n').slice(1, 6).join('\n');
   if (stack) lines.push(stack);
   return lines;
 }

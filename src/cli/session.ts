@@ -27,13 +27,24 @@ export interface CliSession {
 
 const LEVELS: Severity[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
 
-export function cliLogger(io: CliIo): Logger {
+export interface CliLoggerOptions {
+  /**
+   * Set while the CLI supervises a run and prints its summary: the ERROR entry the engine logs when
+   * it records a failure on a run (it carries `runId` and `error`) would print that failure a second
+   * time, so it only shows with CLOUDREDUCE_LOG=debug.
+   */
+  failuresInSummary?: boolean;
+}
+
+export function cliLogger(io: CliIo, options: CliLoggerOptions = {}): Logger {
   const level = (io.env.CLOUDREDUCE_LOG ?? 'warning')
     .toUpperCase()
     .replace('WARN', 'WARNING')
     .replace('WARNINGING', 'WARNING');
   const min = (LEVELS.includes(level as Severity) ? level : 'WARNING') as Severity;
   return createLogger((severity, message, fields) => {
+    const recordedOnRun = severity === 'ERROR' && fields.runId !== undefined && fields.error !== undefined;
+    if (options.failuresInSummary && recordedOnRun && min !== 'DEBUG') return;
     const where = [fields.taskId, fields.position].filter(Boolean).join(' ');
     io.err(`${severity.toLowerCase()}: ${message}${where ? ` (${where})` : ''}`);
   }, min);

@@ -38,6 +38,11 @@ export function localPaths(dataDir: string) {
   };
 }
 
+/** Where local job inputs are read from: paths and globs relative to `cwd` (also used by `run`'s pre-check). */
+export function localInputFiles(cwd: string): FsInputFiles {
+  return new FsInputFiles(cwd);
+}
+
 export function openLocalAdapters(dataDir: string, cwd: string = process.cwd()): LocalAdapters {
   const paths = localPaths(dataDir);
   mkdirSync(paths.blobs, { recursive: true });
@@ -52,7 +57,7 @@ export function openLocalAdapters(dataDir: string, cwd: string = process.cwd()):
     state,
     entities,
     warehouse,
-    files: new FsInputFiles(cwd),
+    files: localInputFiles(cwd),
     scratchDir: paths.scratch,
     async close() {
       await state.close?.();

@@ -3,8 +3,9 @@
 # entities) over HTTP or from files dropped under ingest/Tweet/.
 #
 #   npm run package
+#   cp terraform/examples/wordcount.tfvars terraform/my.tfvars   # set project_id
 #   terraform -chdir=terraform init
-#   terraform -chdir=terraform apply -var-file=examples/wordcount.tfvars
+#   terraform -chdir=terraform apply -var-file=my.tfvars
 #   gcloud storage cp books/*.txt gs://my-project-id-cloudreduce-incoming/books/
 #   gcloud storage cp tweets.ndjson gs://my-project-id-cloudreduce-incoming/ingest/Tweet/
 #

@@ -74,11 +74,11 @@ test('a bad param is refused before anything runs', async () => {
   assert.match(r.stderr, /param "count" is 0, below the minimum 1/);
 });
 
-test('missing input fails the run naming the pattern', async () => {
+test('missing input is refused before anything runs, naming the pattern', async () => {
   const r = await runCli(['run', 'wordcount', '--input', 'nothing/*.txt'], dir);
-  assert.equal(r.code, 1);
-  assert.match(r.stdout, /^FAILED/m);
-  assert.match(r.stdout, /nothing\/\*\.txt" matched no files/);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^error: Input "nothing\/\*\.txt" matched no files/);
 });
 
 test('a corrupt NDJSON line fails the run with file and line', async () => {
@@ -136,4 +136,68 @@ test('ingest stores NDJSON records as entities, keyed so a re-ingest does not du
     assert.match(r.stdout, /ingested 2 Tweet entities/);
   }
   assert.ok((await readdir(join(dir, '.cloudreduce'))).includes('entities.db'));
+});
+
+test('ingest says what is missing or mistyped: --kind, the file, a declared kind in the wrong case, the key', async () => {
+  await writeFile(join(dir, 'things.ndjson'), '{"sku":"a-1","price":3}\n{"sku":"b-2","price":4}\n');
+  const cases: [string[], string][] = [
+    [
+      ['ingest'],
+      'error: --kind is missing: name the kind of the records, e.g. `cloudreduce ingest --kind Tweet tweets.ndjson`. ' +
+        'See `cloudreduce ingest --help`.\n',
+    ],
+    [
+      ['ingest', 'things.ndjson'],
+      'error: --kind is missing: name the kind of the records, e.g. `cloudreduce ingest --kind Tweet tweets.ndjson`. ' +
+        'See `cloudreduce ingest --help`.\n',
+    ],
+    [
+      ['ingest', '--kind', 'Thing'],
+      'error: The file is missing: name the .ndjson or .csv file to ingest, e.g. `cloudreduce ingest --kind Thing FILE.ndjson`.\n',
+    ],
+    [
+      ['ingest', '--kind', 'tweet', 'things.ndjson'],
+      'error: Unknown kind "tweet"; did you mean "Tweet"? (declared: Tweet) — or pass --key FIELD to ingest an ' +
+        'undeclared kind as sent.\n',
+    ],
+    [
+      ['ingest', '--kind', 'Tweets', 'things.ndjson'],
+      'error: Unknown kind "Tweets"; did you mean "Tweet"? (declared: Tweet) — or pass --key FIELD to ingest an ' +
+        'undeclared kind as sent.\n',
+    ],
+    [
+      ['ingest', '--kind', 'Thing', 'things.ndjson'],
+      'error: 2 bad Thing record(s) in things.ndjson; nothing was stored:\n' +
+        '  line 1: missing the key "id"\n' +
+        '  line 2: missing the key "id"\n' +
+        'Thing is not a declared kind (declared: Tweet), so its records are keyed by "id", which they lack: ' +
+        'pass --key FIELD to key them by the field that identifies a record.\n',
+    ],
+    [
+      ['ingest', '--kind', 'Tweet', 'things.ndjson', '--wait', '5'],
+      'error: --wait goes with --dev: it is how long to wait for the dev cloud.\n',
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, dir);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, message);
+  }
+  const keyed = await runCli(['ingest', '--kind', 'Thing', '--key', 'sku', 'things.ndjson'], dir);
+  assert.equal(keyed.code, 0, keyed.stderr);
+  assert.equal(keyed.stdout, 'ingested 2 Thing entities from things.ndjson\n');
+});
+
+test('jobs lines up every description after the longest job name', async () => {
+  const r = await runCli(['jobs'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  const names = r.stdout.split('\n').filter((l) => /^\S/.test(l));
+  const width = Math.max(...names.map((l) => l.split(' ')[0]!.length));
+  assert.ok(
+    names.some((l) => l.startsWith('migrate-drop-property  Removes')),
+    r.stdout,
+  );
+  for (const line of names) assert.match(line.slice(width), /^ {2}\S/, line);
+  for (const line of r.stdout.split('\n').filter((l) => /^\s+stages: /.test(l)))
+    assert.equal(line.indexOf('stages: '), width + 2, line);
 });

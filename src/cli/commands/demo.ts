@@ -32,6 +32,13 @@ Nothing to install or configure.`;
 
 const TWEETS = 10_000;
 
+/**
+ * The hint's query: the appended table holds every run's snapshot, so it keeps the latest ts only,
+ * and DISTINCT because demo runs all share one ts (the sample's fixed now).
+ */
+export const LATEST_PAIRS_QUERY =
+  'SELECT DISTINCT * FROM word_cooccur WHERE ts = (SELECT max(ts) FROM word_cooccur) ORDER BY log_weight DESC LIMIT 20';
+
 export async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse('demo', argv, { wordcount: { type: 'boolean' } });
   const common = commonOptions(values, io.env);
@@ -47,7 +54,8 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
 async function tweetDemo(samples: string, common: CommonOptions, io: CliIo): Promise<number> {
   const file = join(samples, 'tweets.ndjson');
   if (!existsSync(file)) await writeTweetSample(file, { count: TWEETS });
-  io.err(`stored ${await storeTweets(file, localPaths(common.dataDir).entities)} Tweet entities`);
+  const stored = await storeTweets(file, localPaths(common.dataDir).entities);
+  io.err(`stored ${stored} Tweet entities (upserted by tid: a re-run replaces them, no duplicates)`);
   // The job module is registered like a user module (built-ins that re-export it are the same job).
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const module = new URL(`../../../jobs/tweet-analytics${ext}`, import.meta.url).href;
@@ -56,7 +64,8 @@ async function tweetDemo(samples: string, common: CommonOptions, io: CliIo): Pro
     runtime.submit({ job: 'tweet-analytics', origin: 'demo', params: { now: SAMPLE_NOW } }),
   );
   if (code !== 0) return code;
-  // Rows of this snapshot; DISTINCT because a re-run appends identical rows with the same ts.
+  // Rows of the latest snapshot. Every demo run computes as of SAMPLE_NOW, so a re-run appends
+  // identical rows with that same ts: DISTINCT shows them once (rows of one run are all distinct).
   const ts = `TIMESTAMPTZ '${SAMPLE_NOW}'`;
   await showQueries(common, io, [
     [
@@ -69,9 +78,7 @@ async function tweetDemo(samples: string, common: CommonOptions, io: CliIo): Pro
       `SELECT DISTINCT w1, w2, count, round(log_weight, 3) AS log_weight FROM word_cooccur WHERE ts = ${ts} ORDER BY log_weight DESC, w1, w2 LIMIT 10`,
     ],
   ]);
-  io.out(
-    `\nQuery it yourself: npx cloudreduce query "SELECT * FROM word_cooccur ORDER BY log_weight DESC LIMIT 20"`,
-  );
+  io.out(`\nQuery it yourself: npx cloudreduce query "${LATEST_PAIRS_QUERY}"`);
   return 0;
 }
 

@@ -5,6 +5,8 @@ import { DEFAULTS } from '../../core/defaults.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { Job } from '../../core/job.ts';
 import { describeSpec } from '../../core/params.ts';
+import { localInputFiles } from '../../runtime/local-adapters.ts';
+import { checkStartInputs } from '../../runtime/start-check.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
 import { JOB_MESSAGE_OPTIONS, jobMessageFromFlags } from '../job-message.ts';
 import { openCli, type CliIo } from '../session.ts';
@@ -48,12 +50,14 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     io.out(jobHelp(job));
     return 0;
   }
-  // Bad params fail here, before anything starts, with the job's own help hint.
+  // Bad params fail here, before a run exists, with the job's own help hint.
   const message = jobMessageFromFlags(job, values, 'cli');
   if (values.input?.length) message.inputs = values.input;
   if (values['run-id']) message.runId = values['run-id'];
   const workers = parseCount('--workers', values.workers);
   if (workers === 0) throw new ConfigError('--workers must be at least 1.');
+  // So do inputs that are missing or match nothing: checked with the files the run would read.
+  await checkStartInputs(job, message, localInputFiles(io.cwd));
 
   // The largest buffer any stage may hold sizes the worker heaps.
   const stageBudgets = job.stages.map(

@@ -5,7 +5,7 @@ import { runSummary } from '../report.ts';
 import { ProgressReporter } from '../progress.ts';
 import { parseCount, type CommonOptions } from '../args.ts';
 import { DEFAULTS } from '../../core/defaults.ts';
-import type { CliIo, CliSession } from '../session.ts';
+import { cliLogger, type CliIo, type CliSession } from '../session.ts';
 import { LocalRuntime } from '../../runtime/local-runtime.ts';
 
 export async function superviseRun(
@@ -22,7 +22,8 @@ export async function superviseRun(
     dataDir: common.dataDir,
     jobs: session.jobs,
     userModules: session.userModules,
-    logger: session.logger,
+    // The run's failure, if any, is printed once: in the summary below.
+    logger: cliLogger(io, { failuresInSummary: true }),
     cwd: io.cwd,
     ...(workers !== undefined ? { workers } : {}),
     workerHeapMb: heapOverride || DEFAULTS.workerHeapMb(memoryBudgetBytes),

@@ -1,0 +1,60 @@
+// Checks, before a run is created, that its first stage can start: the user's own mistakes (no
+// --input for a job that reads files, a path or glob that matches nothing) are then refused with
+// one line and exit code 2, like a bad --param, instead of becoming a FAILED run.
+
+import { ConfigError } from '../core/errors.ts';
+import type { Job } from '../core/job.ts';
+import type { JobMessage } from '../core/messages.ts';
+import { resolveParams } from '../core/params.ts';
+import type { RunRecord } from '../core/records.ts';
+import { resolveInput } from '../core/stage.ts';
+import type { InputFiles } from '../ports/input-files.ts';
+
+/** File inputs that take their paths from --input, with an example glob for each. */
+const FILE_INPUT_EXAMPLES: Record<string, string> = {
+  text: 'books/*.txt',
+  ndjson: 'orders/*.ndjson',
+  csv: 'data/*.csv',
+};
+
+/**
+ * Resolves the first stage's input as the run would and, for a file input, expands its paths with
+ * `files` (the InputFiles the run reads with). Throws a ConfigError naming the problem and the fix.
+ */
+export async function checkStartInputs(
+  job: Job,
+  message: JobMessage,
+  files: InputFiles,
+  now: Date = new Date(),
+): Promise<void> {
+  const stage = job.stages[0];
+  if (!stage) return;
+  const iso = now.toISOString();
+  const run: RunRecord = {
+    runId: message.runId ?? `${job.name}-check`,
+    job: job.name,
+    params: resolveParams(job.name, job.params, message.params ?? {}, now),
+    options: {
+      partitions: 1,
+      memoryBudgetBytes: 0,
+      maxAttempts: 1,
+      ...(message.inputs?.length ? { inputs: message.inputs } : {}),
+    },
+    status: 'RUNNING',
+    stage: 0,
+    phase: 'split',
+    stages: job.stages.map((s) => ({ name: s.name })),
+    createdAt: iso,
+    updatedAt: iso,
+  };
+  const spec = resolveInput(job, stage, run);
+  const example = FILE_INPUT_EXAMPLES[spec.type];
+  if (example === undefined) return;
+  const paths = (spec as { paths?: readonly string[] }).paths;
+  if (!Array.isArray(paths) || paths.length === 0) {
+    throw new ConfigError(
+      `${job.name} reads ${spec.type} files: pass --input PATH_OR_GLOB (e.g. --input '${example}').`,
+    );
+  }
+  await files.expand(paths);
+}
