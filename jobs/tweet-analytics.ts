@@ -59,7 +59,7 @@ export const tweetAnalytics = defineJob({
     days: param.int({ default: 4, min: 1, description: 'Window: tweets created strictly after now − days.' }),
     now: param.datetime({
       default: 'runStart',
-      description: 'End of the window and the ts of every row (default: the run start).',
+      description: 'End of the window and the ts of every row.',
     }),
   },
   stages: [

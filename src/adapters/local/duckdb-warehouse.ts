@@ -103,7 +103,10 @@ export class DuckDbWarehouse implements Warehouse {
             return out;
           });
         } catch (err) {
-          throw new ConfigError(`Query on ${this.#path} failed: ${(err as Error).message}`, { cause: err });
+          const missing = await missingTableMessage(db, (err as Error).message);
+          throw new ConfigError(`Query on ${this.#path} failed: ${missing ?? (err as Error).message}`, {
+            cause: err,
+          });
         }
       }),
     );
@@ -224,4 +227,34 @@ function asLoadError(err: unknown, table: TableName): unknown {
   const message = err instanceof Error ? err.message : String(err);
   const Kind = /^IO Error/.test(message) ? TransientError : NonRetryableError;
   return new Kind(`Cannot load table "${table.shown}": ${message}. Nothing was loaded.`, { cause: err });
+}
+
+/**
+ * For DuckDB's "Table with name X does not exist", which suggests the nearest name among all tables
+ * (system views such as pg_sequences included): the tables the user has, and DuckDB's suggestion
+ * only when it is one of them. Undefined for any other error.
+ */
+async function missingTableMessage(db: DuckDBConnection, message: string): Promise<string | undefined> {
+  const name = /Table with name "?([^"!]+?)"? does not exist/.exec(message)?.[1];
+  if (name === undefined) return undefined;
+  const tables = await userTables(db).catch(() => undefined);
+  if (tables === undefined) return undefined;
+  if (tables.length === 0)
+    return `there is no table ${name}: the warehouse has no tables yet (run a job with a table output first, e.g. npm start).`;
+  const suggested = /Did you mean "([^"]+)"\?/.exec(message)?.[1];
+  const hint = suggested !== undefined && tables.includes(suggested) ? `; did you mean ${suggested}?` : '.';
+  return `there is no table ${name}${hint} Tables: ${tables.join(', ')}.`;
+}
+
+/** The tables loads created, as a query names them ("table", or "dataset.table" outside main). */
+async function userTables(db: DuckDBConnection): Promise<string[]> {
+  const reader = await db.runAndReadAll(
+    'SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary ' +
+      "ORDER BY schema_name <> 'main', schema_name, table_name",
+  );
+  return reader
+    .getRowObjects()
+    .map((r) => ({ schema: String(r.schema_name), name: String(r.table_name) }))
+    .filter((t) => t.name !== LOADS_TABLE && t.name !== STAGE_TABLE)
+    .map((t) => (t.schema === 'main' ? t.name : `${t.schema}.${t.name}`));
 }

@@ -201,7 +201,7 @@ void describe('DuckDbWarehouse', () => {
     await withLocal(async ({ path, warehouse, write }) => {
       await assert.rejects(
         warehouse.query('SELECT * FROM events'),
-        /Query on .* failed: Catalog Error.*events/s,
+        /Query on .* failed: there is no table events: the warehouse has no tables yet/,
       );
       assert.ok(!existsSync(path), 'a query must not create the database file');
       await warehouse.load(request('events', [await write('a.ndjson', [])]));
@@ -235,6 +235,33 @@ void describe('DuckDbWarehouse', () => {
         );
       }
       assert.ok(!existsSync(path));
+    });
+  });
+
+  void test('a query on a missing table lists the tables there are, not DuckDB system views', async () => {
+    await withLocal(async ({ path, warehouse, write }) => {
+      const failed = `Query on ${path} failed: `;
+      await assert.rejects(warehouse.query('SELECT * FROM nosuch'), {
+        name: 'ConfigError',
+        message: `${failed}there is no table nosuch: the warehouse has no tables yet (run a job with a table output first, e.g. npm start).`,
+      });
+      const source = await write('e.ndjson', [{ ts: '2024-01-01T10:00:00Z', what: 'a' }]);
+      await warehouse.load(request('events', [source]));
+      await warehouse.load(request('ds.word_counts', [source]));
+      await assert.rejects(warehouse.query('SELECT * FROM nosuch'), {
+        message: `${failed}there is no table nosuch. Tables: events, ds.word_counts.`,
+      });
+      await assert.rejects(warehouse.query('SELECT * FROM event'), {
+        message: `${failed}there is no table event; did you mean events? Tables: events, ds.word_counts.`,
+      });
+      await assert.rejects(warehouse.query('SELECT * FROM other.events'), {
+        message: `${failed}there is no table other.events. Tables: events, ds.word_counts.`,
+      });
+      // Other errors keep DuckDB's own message.
+      await assert.rejects(
+        warehouse.query('SELECT nosuch FROM events'),
+        /Referenced column "nosuch" not found/,
+      );
     });
   });
 
