@@ -1,6 +1,6 @@
 // The ingest HTTP endpoint as a plain function of a request, so the core decides every status and
 // message and the function wrapper (functions/ingest) only moves bytes:
-//   POST /?kind=Tweet (or header X-Cloudreduce-Kind) with a JSON array or NDJSON body
+//   POST /?kind=Tweet (or header X-Cloudreduce-Kind) with a JSON array, NDJSON or CSV body
 //   → 200 { kind, stored, commits } | 400 { error, rejected: [{ line, problems }] } | 413 | 404 | 405.
 
 import type { EntityStore } from '../ports/entity-store.ts';
@@ -31,7 +31,7 @@ export interface IngestHttpDeps {
 
 export async function handleIngestRequest(req: IngestRequest, deps: IngestHttpDeps): Promise<IngestResponse> {
   if (req.method !== 'POST')
-    return fail(405, `Use POST with a JSON array or NDJSON body; got ${req.method}.`);
+    return fail(405, `Use POST with a JSON array, NDJSON or CSV body; got ${req.method}.`);
   const kindName = req.kind ?? header(req.headers, KIND_HEADER);
   if (!kindName) return fail(400, `Name the kind: ?kind=Tweet or the ${KIND_HEADER} header.`);
   const kind = deps.kinds.get(kindName);
@@ -41,7 +41,8 @@ export async function handleIngestRequest(req: IngestRequest, deps: IngestHttpDe
   try {
     // Checked on the bytes before parsing, so an oversized body costs no JSON work.
     checkBodySize(Buffer.byteLength(text), deps.limits);
-    if (text.trim() === '') return fail(400, 'The body is empty; send a JSON array or NDJSON records.');
+    if (text.trim() === '')
+      return fail(400, 'The body is empty; send a JSON array, NDJSON records or CSV with a header line.');
     const format = formatOf(header(req.headers, 'content-type'), text);
     const result = await ingest(deps.store, kind, text, {
       format,
@@ -60,11 +61,15 @@ export async function handleIngestRequest(req: IngestRequest, deps: IngestHttpDe
   }
 }
 
-/** application/json means a JSON array, application/x-ndjson NDJSON; otherwise the body decides. */
+/**
+ * application/json means a JSON array, application/x-ndjson NDJSON, text/csv CSV with a header
+ * line; otherwise the body decides between a JSON array and NDJSON (CSV is never guessed).
+ */
 function formatOf(contentType: string | undefined, text: string): Format {
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') return 'json';
   if (type === 'application/x-ndjson' || type === 'application/jsonl') return 'ndjson';
+  if (type === 'text/csv') return 'csv';
   return sniffFormat(text);
 }
 

@@ -76,6 +76,11 @@ export function prepare(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkBodySize(Buffer.byteLength(text), limits);
   const parsed = parseRecords(text, options.format);
+  // A wrong CSV header is one mistake, not one per row: the whole text is refused, even storeGood.
+  if (parsed.columns) {
+    const problem = csvHeaderProblem(kind, parsed.columns, options.source);
+    if (problem) throw new IngestError(400, problem);
+  }
   if (!options.storeGood && parsed.records.length > limits.maxRecords)
     throw new IngestError(
       413,
@@ -99,6 +104,31 @@ export function prepare(
     throw new IngestError(400, rejectionMessage(kind.kind, options.source, rejected), rejected);
   }
   return { entities, rejected };
+}
+
+/**
+ * What is wrong with a CSV header for `kind`, or undefined: columns the kind does not declare
+ * (unless it takes additional properties) and required columns (the key first) that are missing.
+ */
+export function csvHeaderProblem(
+  kind: Kind,
+  columns: readonly string[],
+  source?: string,
+): string | undefined {
+  const declared = Object.keys(kind.properties);
+  const unknown = kind.additionalProperties ? [] : columns.filter((c) => !(c in kind.properties));
+  const missing = declared.filter((p) => kind.properties[p]!.required && !columns.includes(p));
+  const lacks: string[] = [];
+  if (missing.includes(kind.key)) lacks.push(`the key column ${kind.key}`);
+  const others = missing.filter((p) => p !== kind.key);
+  if (others.length) lacks.push(`the required column(s) ${others.join(', ')}`);
+  const faults: string[] = [];
+  if (unknown.length) faults.push(`has unknown column(s) ${unknown.join(', ')}`);
+  if (lacks.length) faults.push(`lacks ${lacks.join(' and ')}`);
+  if (faults.length === 0) return undefined;
+  const of = source ? ` of ${source}` : '';
+  const expected = kind.additionalProperties ? '' : `; ${kind.kind}'s columns are ${declared.join(', ')}`;
+  return `The CSV header${of} ${faults.join(' and ')}${expected}.`;
 }
 
 export function rejectionMessage(

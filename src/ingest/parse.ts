@@ -18,6 +18,8 @@ export interface Parsed {
   records: ParsedRecord[];
   /** CSV cells are all strings: the kind's conversion parses them. */
   fromText: boolean;
+  /** CSV: the header's column names, so they are checked against the kind once, not per row. */
+  columns?: string[];
 }
 
 /** The format of a file or object name, or undefined when the extension says nothing. */
@@ -35,7 +37,7 @@ export function sniffFormat(text: string): Format {
 }
 
 export function parseRecords(text: string, format: Format): Parsed {
-  if (format === 'csv') return { records: parseCsv(text), fromText: true };
+  if (format === 'csv') return { ...parseCsv(text), fromText: true };
   if (format === 'json') return { records: parseJsonArray(text), fromText: false };
   return { records: parseNdjson(text), fromText: false };
 }
@@ -68,12 +70,13 @@ function parseJsonArray(text: string): ParsedRecord[] {
   return value.map((v: unknown, i) => ({ line: i + 1, value: v }));
 }
 
-function parseCsv(text: string): ParsedRecord[] {
+function parseCsv(text: string): { records: ParsedRecord[]; columns?: string[] } {
   const all = lines(text);
   const headerIndex = all.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) return [];
+  if (headerIndex < 0) return { records: [] };
   const header = parseCsvLine(all[headerIndex]!, ',');
-  if ('error' in header) return [{ line: headerIndex + 1, problem: `bad CSV header: ${header.error}` }];
+  if ('error' in header)
+    return { records: [{ line: headerIndex + 1, problem: `bad CSV header: ${header.error}` }] };
   const columns = header.fields;
   const out: ParsedRecord[] = [];
   for (let i = headerIndex + 1; i < all.length; i++) {
@@ -88,7 +91,7 @@ function parseCsv(text: string): ParsedRecord[] {
       });
     else out.push({ line: i + 1, value: Object.fromEntries(columns.map((c, k) => [c, row.fields[k]!])) });
   }
-  return out;
+  return { records: out, columns };
 }
 
 /**

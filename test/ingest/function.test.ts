@@ -141,6 +141,35 @@ void describe('HTTP ingest', () => {
     assert.ok(!(await stored()).some((e) => e.key.id === '2000'), 'the good record was not stored either');
   });
 
+  void test('CSV with Content-Type text/csv is stored; a header that does not fit the kind is refused once', async () => {
+    const csv = 'text/csv; charset=utf-8';
+    const ok = await send(
+      'pid,user,text,at,likes\n3001,ann,"hi, all",2026-11-20T10:00:00Z,5\n3002,bob,yo,,\n',
+      undefined,
+      {
+        'content-type': csv,
+      },
+    );
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.deepEqual(await ok.json(), { kind: kindName, stored: 2, commits: 1 });
+    const e = (await stored()).find((x) => x.key.id === '3001');
+    assert.deepEqual(e?.properties, {
+      pid: 3001,
+      user: 'ann',
+      text: 'hi, all',
+      at: new Date('2026-11-20T10:00:00Z'),
+      likes: 5,
+    });
+
+    const rows = Array.from({ length: 40 }, (_, i) => `${4000 + i},ann,hi`).join('\n');
+    const bad = await send(`id,username,text\n${rows}\n`, undefined, { 'content-type': csv });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), {
+      error: `The CSV header of the request body has unknown column(s) id, username and lacks the key column pid; ${kindName}'s columns are pid, user, text, at, likes.`,
+    });
+    assert.ok(!(await stored()).some((x) => x.key.id === '4000'), 'nothing stored');
+  });
+
   void test('too large, too many, wrong method, unknown kind and no kind each get their status and fix', async () => {
     const cases: [Promise<Response>, number, string][] = [
       [
@@ -153,10 +182,14 @@ void describe('HTTP ingest', () => {
         413,
         '601 records in the request body, more than the 600 allowed per request; split it.',
       ],
-      [fetch(`${server.url}/?kind=${kindName}`), 405, 'Use POST with a JSON array or NDJSON body; got GET.'],
+      [
+        fetch(`${server.url}/?kind=${kindName}`),
+        405,
+        'Use POST with a JSON array, NDJSON or CSV body; got GET.',
+      ],
       [send('[]', '?kind=Nope'), 404, `Unknown kind "Nope"; this endpoint ingests ${kindName}.`],
       [send('[]', ''), 400, 'Name the kind: ?kind=Tweet or the x-cloudreduce-kind header.'],
-      [send('  '), 400, 'The body is empty; send a JSON array or NDJSON records.'],
+      [send('  '), 400, 'The body is empty; send a JSON array, NDJSON records or CSV with a header line.'],
     ];
     for (const [response, status, error] of cases) {
       const res = await response;

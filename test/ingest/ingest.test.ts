@@ -1,7 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileBlobStore } from '../../src/adapters/local/file-blob-store.ts';
 import type { Entity, EntityKey, EntityStore } from '../../src/ports/entity-store.ts';
-import { defineKind, ingest, IngestError, openKind, TweetKind } from '../../src/ingest/index.ts';
+import {
+  defineKind,
+  handleIngestRequest,
+  ingest,
+  IngestError,
+  ingestObject,
+  KindRegistry,
+  openKind,
+  TweetKind,
+} from '../../src/ingest/index.ts';
 
 /** Records each commit; enough of an EntityStore for ingest, which only upserts. */
 function memoryStore(): EntityStore & { commits: Entity[][]; all: Map<string, Entity> } {
@@ -201,4 +214,93 @@ test('defineKind refuses a key that is not a declared integer or string property
     message:
       'Kind "K": property "id" has type "int"; use one of string, integer, number, boolean, datetime, string[], json.',
   });
+});
+
+test('an HTTP request with Content-Type text/csv is read as CSV', async () => {
+  const store = memoryStore();
+  const csv =
+    'tid,user,text,created_at,urls\n7,bob,"a, b",2026-11-20T11:00:00Z,"[""http://x""]"\n8,cy,yo,,\n';
+  const res = await handleIngestRequest(
+    { method: 'POST', kind: 'Tweet', headers: { 'content-type': 'text/csv; charset=utf-8' }, body: csv },
+    { store, kinds: new KindRegistry() },
+  );
+  assert.deepEqual(res, { status: 200, body: { kind: 'Tweet', stored: 2, commits: 1 } });
+  assert.deepEqual(store.all.get('Tweet:7:')!.properties, {
+    tid: 7n,
+    user: 'bob',
+    text: 'a, b',
+    created_at: new Date('2026-11-20T11:00:00Z'),
+    urls: ['http://x'],
+  });
+});
+
+const WRONG_HEADER = 'id,username,text\n' + Array.from({ length: 30 }, (_, i) => `${i},ann,hi`).join('\n');
+
+test('a CSV header that does not fit the kind is refused once, not per row', async () => {
+  const store = memoryStore();
+  const res = await handleIngestRequest(
+    { method: 'POST', kind: 'Tweet', headers: { 'content-type': 'text/csv' }, body: WRONG_HEADER },
+    { store, kinds: new KindRegistry() },
+  );
+  assert.deepEqual(res, {
+    status: 400,
+    body: {
+      error:
+        "The CSV header of the request body has unknown column(s) id, username and lacks the key column tid; Tweet's columns are tid, user, text, created_at, urls.",
+    },
+  });
+  assert.equal(store.commits.length, 0);
+
+  // A file ingest (storeGood) is refused whole too: no rows can be right under a wrong header.
+  await assert.rejects(
+    ingest(store, TweetKind, WRONG_HEADER, { format: 'csv', storeGood: true, source: 'a.csv' }),
+    {
+      name: 'IngestError',
+      message:
+        "The CSV header of a.csv has unknown column(s) id, username and lacks the key column tid; Tweet's columns are tid, user, text, created_at, urls.",
+    },
+  );
+  const Log = defineKind({
+    kind: 'Log',
+    key: 'name',
+    properties: { name: 'string', n: { type: 'integer', required: true }, note: 'string' },
+  });
+  await assert.rejects(ingest(store, Log, 'note\nx\n', { format: 'csv' }), {
+    message:
+      "The CSV header lacks the key column name and the required column(s) n; Log's columns are name, n, note.",
+  });
+  await assert.rejects(ingest(store, openKind('Thing', 'id'), 'name\nx\n', { format: 'csv' }), {
+    message: 'The CSV header lacks the key column id.',
+  });
+  // Extra columns are fine for a kind that takes additional properties.
+  const open = await ingest(store, openKind('Thing', 'id'), 'id,name\n1,x\n', { format: 'csv' });
+  assert.equal(open.stored, 1);
+  assert.equal(store.commits.length, 1);
+});
+
+test('an incoming-bucket CSV object with a wrong header gets that one message in its summary', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ingest-object-'));
+  try {
+    const incoming = new FileBlobStore(dir);
+    await incoming.put('ingest/Tweet/day.csv', WRONG_HEADER);
+    const store = memoryStore();
+    const outcome = await ingestObject('ingest/Tweet/day.csv', {
+      incoming,
+      store,
+      kinds: new KindRegistry(),
+    });
+    const error =
+      "The CSV header of ingest/Tweet/day.csv has unknown column(s) id, username and lacks the key column tid; Tweet's columns are tid, user, text, created_at, urls.";
+    assert.deepEqual(outcome, { status: 'skipped', reason: error });
+    assert.deepEqual(
+      JSON.parse((await incoming.get('ingest-results/Tweet/day.csv.summary.json')).toString()),
+      {
+        object: 'ingest/Tweet/day.csv',
+        error,
+      },
+    );
+    assert.equal(store.commits.length, 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
