@@ -24,7 +24,7 @@ const FILE_INPUT_EXAMPLES: Record<string, string> = {
 export async function checkStartInputs(
   job: Job,
   message: JobMessage,
-  files: InputFiles,
+  files: Pick<InputFiles, 'expand'>,
   now: Date = new Date(),
 ): Promise<void> {
   const stage = job.stages[0];

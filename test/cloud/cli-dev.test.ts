@@ -111,6 +111,16 @@ test('submit checks the job and its params here, with the same messages as run',
     badRunId.stderr,
     /--run-id "Bad_Id" is not valid: use 1-100 lowercase letters, digits or dashes/,
   );
+  // Inputs too: none for a job that reads files, or local paths that match nothing.
+  const noInput = await runCli(['submit', 'wordcount', ...devFlags], dir);
+  assert.equal(noInput.code, 2);
+  assert.match(
+    noInput.stderr,
+    /wordcount reads text files: pass --input PATH_OR_GLOB \(e\.g\. --input 'books\/\*\.txt'\)\./,
+  );
+  const noMatch = await runCli(['submit', 'wordcount', '--input', 'nothing/*.txt', ...devFlags], dir);
+  assert.equal(noMatch.code, 2);
+  assert.match(noMatch.stderr, /Input "nothing\/\*\.txt" matched no files/);
 });
 
 test('submit and status --dev without a running dev cloud say how to start one', async () => {

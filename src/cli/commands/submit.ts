@@ -5,6 +5,8 @@
 import { ConfigError } from '../../core/errors.ts';
 import { parseJobMessage, validRunId } from '../../core/messages.ts';
 import { newRunId } from '../../core/split.ts';
+import { localInputFiles } from '../../runtime/local-adapters.ts';
+import { checkStartInputs } from '../../runtime/start-check.ts';
 import { commonOptions, parse } from '../args.ts';
 import { JOB_MESSAGE_OPTIONS, jobMessageFromFlags } from '../job-message.ts';
 import { openCli, type CliIo } from '../session.ts';
@@ -89,6 +91,12 @@ export async function submitCommand(argv: readonly string[], io: CliIo): Promise
         'gs://BUCKET/DIR/ or wildcards; copy the files there first (gcloud storage cp FILES gs://BUCKET/DIR/).',
     );
   }
+  // A job that reads files but got no --input, or local paths that match nothing: refused here, as
+  // by `run`, instead of becoming a failed run in the cloud. gs:// paths are expanded by the split
+  // function (the submitter may only be allowed to publish, not to list the bucket).
+  await checkStartInputs(job, inputs.length ? { ...message, inputs } : message, {
+    expand: async () => (local.length ? localInputFiles(io.cwd).expand(local) : []),
+  });
   if (inputs.length) {
     if (target.upload) {
       const { uploadLocalInputs } = await import('../../cloud/upload-inputs.ts');
