@@ -13,7 +13,8 @@ export const COLUMN_TYPES: readonly ColumnType[] = [
   'DATE',
   'JSON',
 ];
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
+/** A BigQuery column name: a letter or underscore, then letters, digits, underscores; at most 300. */
+export const COLUMN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `shown` names the destination in messages, e.g. `table "events"`. */
@@ -24,7 +25,7 @@ export function checkLoadRequest(request: LoadRequest, shown: string): void {
     throw new ConfigError(`${where}: the schema has no columns; declare at least one.`);
   const seen = new Set<string>();
   for (const column of columns) {
-    if (!IDENTIFIER.test(column.name)) {
+    if (!COLUMN_IDENTIFIER.test(column.name)) {
       throw new ConfigError(
         `${where}: column name ${JSON.stringify(column.name)} is not allowed; use letters, digits and underscores, ` +
           'starting with a letter or underscore.',

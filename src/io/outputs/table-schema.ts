@@ -3,20 +3,11 @@
 // converted on the way (Dates to ISO strings) so the NDJSON parts load as they are.
 
 import { ConfigError, NonRetryableError } from '../../core/errors.ts';
+import { COLUMN_IDENTIFIER, COLUMN_TYPES } from '../../ports/load-request.ts';
 import type { Column, ColumnType, TableSchema } from '../../ports/warehouse.ts';
 
-export const COLUMN_TYPES: readonly ColumnType[] = [
-  'STRING',
-  'INT64',
-  'FLOAT64',
-  'BOOL',
-  'TIMESTAMP',
-  'DATE',
-  'JSON',
-];
 const MODES = ['NULLABLE', 'REQUIRED', 'REPEATED'];
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
-const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
 
 /** Throws ConfigError with every problem of a table name and schema at once; `where` starts the message. */
 export function checkTableSchema(where: string, table: unknown, schema: TableSchema | undefined): void {
@@ -39,7 +30,7 @@ export function schemaProblems(schema: TableSchema | undefined): string[] {
   const seen = new Set<string>();
   for (const column of columns as readonly Partial<Column>[]) {
     const name = column?.name;
-    if (typeof name !== 'string' || !COLUMN_NAME.test(name)) {
+    if (typeof name !== 'string' || !COLUMN_IDENTIFIER.test(name)) {
       problems.push(
         `the column name ${JSON.stringify(name)} is not valid: use letters, digits and underscores, starting with a letter or underscore (at most 300)`,
       );
