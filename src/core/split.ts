@@ -54,7 +54,8 @@ export async function handleJobMessage(
   return run.runId;
 }
 
-function buildRun(job: Job, m: JobMessage, now: number, meta: JobMessageMeta): RunRecord {
+/** The run record a job message starts (params resolved, options bounded); throws a ConfigError. */
+export function buildRun(job: Job, m: JobMessage, now: number, meta: JobMessageMeta = {}): RunRecord {
   const runId =
     m.runId ??
     (meta.messageId

@@ -5,8 +5,7 @@
 import { ConfigError } from '../core/errors.ts';
 import type { Job } from '../core/job.ts';
 import type { JobMessage } from '../core/messages.ts';
-import { resolveParams } from '../core/params.ts';
-import type { RunRecord } from '../core/records.ts';
+import { buildRun } from '../core/split.ts';
 import { resolveInput } from '../core/stage.ts';
 import type { InputFiles } from '../ports/input-files.ts';
 
@@ -29,24 +28,8 @@ export async function checkStartInputs(
 ): Promise<void> {
   const stage = job.stages[0];
   if (!stage) return;
-  const iso = now.toISOString();
-  const run: RunRecord = {
-    runId: message.runId ?? `${job.name}-check`,
-    job: job.name,
-    params: resolveParams(job.name, job.params, message.params ?? {}, now),
-    options: {
-      partitions: 1,
-      memoryBudgetBytes: 0,
-      maxAttempts: 1,
-      ...(message.inputs?.length ? { inputs: message.inputs } : {}),
-    },
-    status: 'RUNNING',
-    stage: 0,
-    phase: 'split',
-    stages: job.stages.map((s) => ({ name: s.name })),
-    createdAt: iso,
-    updatedAt: iso,
-  };
+  // The run record split would build, so the input resolves exactly as it will in the run.
+  const run = buildRun(job, message, now.getTime());
   const spec = resolveInput(job, stage, run);
   const example = FILE_INPUT_EXAMPLES[spec.type];
   if (example === undefined) return;
