@@ -81,6 +81,9 @@ export function defaultIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     progressStream: process.stderr,
+    outTty: Boolean(process.stdout.isTTY),
+    columns: () => process.stdout.columns,
+    rows: () => process.stdout.rows,
   };
 }
 

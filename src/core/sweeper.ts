@@ -8,6 +8,7 @@ import { DEFAULTS } from './defaults.ts';
 import type { EngineEnv } from './env.ts';
 import { planStage, publishTasks } from './plan.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
+import { RUN_EVENTS } from './run-events.ts';
 import { releaseTask } from './task-state.ts';
 
 export interface SweepOptions {
@@ -80,7 +81,9 @@ export async function sweepRun(
   if (now - lastActivity > (options.stallMillis ?? DEFAULTS.stallMillis)) {
     report.stalled = true;
     env.logger.error(`run ${runId} made no progress for ${Math.round((now - lastActivity) / 60_000)} min`, {
+      event: RUN_EVENTS.stalled,
       runId,
+      job: run.job,
       phase: run.phase,
     });
   }

@@ -11,17 +11,10 @@ import { executeMap } from './map-task.ts';
 import type { TaskMessage } from './messages.ts';
 import { publishTasks } from './plan.ts';
 import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { failRunAndReport } from './run-events.ts';
 import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
-import {
-  claimTask,
-  commitSlice,
-  commitTask,
-  failRun,
-  failTask,
-  renewLease,
-  sliceAttempts,
-} from './task-state.ts';
+import { claimTask, commitSlice, commitTask, failTask, renewLease, sliceAttempts } from './task-state.ts';
 
 export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): Promise<void> {
   const { runId, taskId } = message;
@@ -140,7 +133,7 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
   if (!updated?.changed) return; // lost the lease meanwhile; someone else owns the task now
   if (final) {
     log.error(`task failed: ${info.message}`, { error: info, attempts });
-    await env.state.updateRun(run.runId, failRun({ ...info, taskId: task.taskId }, env.now()));
+    await failRunAndReport(env, run.runId, { ...info, taskId: task.taskId });
     return;
   }
   log.warn(`attempt ${attempts} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, {
