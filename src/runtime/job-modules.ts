@@ -64,7 +64,8 @@ export async function loadJobs(userModules: readonly string[] = []): Promise<Job
         `Job module ${module} exports no job. Export the result of defineJob(...), e.g. \`export default defineJob({...})\`.`,
       );
     }
-    for (const job of jobs) registry.register(job, module);
+    // Built-in jobs have no module: workers and functions always load them.
+    for (const job of jobs) registry.register(job, module === BUILT_INS ? undefined : module);
   }
   return registry;
 }
