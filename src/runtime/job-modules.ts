@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../core/errors.ts';
 import type { Job } from '../core/job.ts';
 import { JobRegistry } from '../core/registry.ts';
+import { checkModuleType, importFailure } from './module-type.ts';
 
 // Compiled output (dist/, deployed functions) has .js files where the source has .ts.
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -51,12 +52,13 @@ export function toModuleUrl(spec: string, cwd: string): string {
 
 export async function loadJobs(userModules: readonly string[] = []): Promise<JobRegistry> {
   const registry = new JobRegistry();
+  for (const module of userModules) checkModuleType(module);
   for (const module of [BUILT_INS, ...userModules]) {
     let exports: Record<string, unknown>;
     try {
       exports = (await import(module)) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError(`Could not load job module ${module}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(importFailure(module, err), { cause: err });
     }
     const jobs = Object.values(exports).filter(isJob);
     if (jobs.length === 0 && module !== BUILT_INS) {
