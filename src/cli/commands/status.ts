@@ -22,13 +22,18 @@ Runs of \`cloudreduce run\` are read from DATA_DIR. --dev reads the running dev 
 credentials; namespace and database default to env CLOUDREDUCE_DATASTORE_NAMESPACE/_DATABASE).`;
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('status', argv, {
-    limit: { type: 'string' },
-    dev: { type: 'boolean' },
-    project: { type: 'string' },
-    namespace: { type: 'string' },
-    database: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'status',
+    argv,
+    {
+      limit: { type: 'string' },
+      dev: { type: 'boolean' },
+      project: { type: 'string' },
+      namespace: { type: 'string' },
+      database: { type: 'string' },
+    },
+    ['RUN_ID'],
+  );
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(STATUS_HELP);
