@@ -7,6 +7,7 @@ import type { CloudEvent, HttpFunction } from '@google-cloud/functions-framework
 import { GcsBlobStore } from '../../src/adapters/gcp/gcs-blob-store.ts';
 import { createStorage } from '../../src/adapters/gcp/gcs-client.ts';
 import { processCloudEnv } from '../../src/cloud/engine-env.ts';
+import { answerBodyErrorsWithJson } from '../../src/cloud/framework-errors.ts';
 import { createJsonLogger } from '../../src/cloud/json-logger.ts';
 import { decodePubSubEvent } from '../../src/cloud/pubsub-event.ts';
 import { ConfigError, isPermanent, toErrorInfo } from '../../src/core/errors.ts';
@@ -61,6 +62,9 @@ function defaultDeps(): Promise<IngestDeps> {
 }
 
 export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): HttpFunction {
+  // Invalid JSON under application/json never reaches the function: without this the framework
+  // answers it with an HTML stack page.
+  answerBodyErrorsWithJson();
   return async (req, res) => {
     let deps: IngestDeps;
     try {
