@@ -2,6 +2,7 @@
 // one from their adapters; the handlers are the same code in both.
 
 import type { Logger } from './logger.ts';
+import type { UsageMeter } from './usage.ts';
 import type { JobRegistry } from './registry.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EntityStore } from '../ports/entity-store.ts';
@@ -30,6 +31,8 @@ export interface EngineEnv {
    */
   taskBudgetMillis?: number;
   now: () => number;
+  /** Counts what the current handler uses (set by dispatch through metered-env.ts). */
+  usage?: UsageMeter;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
 }

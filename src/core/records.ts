@@ -1,7 +1,9 @@
 // The coordinator's durable state: one RunRecord per run, one TaskRecord per (stage, phase, index).
 // Both are plain JSON so every StateStore (SQLite locally, Datastore in the cloud) stores them as is.
 
+import type { AttemptEntry } from './attempt-history.ts';
 import type { ErrorInfo } from './errors.ts';
+import type { Usage } from './usage.ts';
 
 export type RunStatus = 'RUNNING' | 'DONE' | 'FAILED' | 'ABORTED' | 'REJECTED';
 /** Where a RUNNING run is: planning a stage's splits, its map, reduce or finalize phase. */
@@ -56,7 +58,12 @@ export interface RunRecord {
   error?: ErrorInfo & { taskId?: string };
   /** Where the request came from: "cli", "scheduler:<name>", "message:<id>". */
   origin?: string;
+  /** What split, finalize and the phase barriers used, by function (tasks keep their own). */
+  usage?: Partial<Record<UsageFunction, Usage>>;
 }
+
+/** The functions whose time and requests make a run's cost. */
+export type UsageFunction = 'split' | 'map' | 'reduce' | 'finalize';
 
 export interface TaskOutput {
   /** Shuffle object holding all partitions (map tasks of map-reduce stages). */
@@ -111,6 +118,12 @@ export interface TaskRecord {
   /** Last error, and the count of failed attempts. */
   error?: ErrorInfo;
   failures?: number;
+  /** The latest attempts, oldest first (bounded: see attempt-history.ts). */
+  attempts?: AttemptEntry[];
+  /** Attempts older than `attempts[0]` that are no longer kept. */
+  attemptsDropped?: number;
+  /** What every attempt used, summed (committed, sliced or failed; see usage.ts). */
+  usage?: Usage;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;

@@ -13,6 +13,7 @@ import { publishTasks } from './plan.ts';
 import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
 import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
+import { markRecorded, usageForWrite } from './usage.ts';
 import {
   claimTask,
   commitSlice,
@@ -73,11 +74,13 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   }
 
   if (result.checkpoint !== undefined) return commitAndContinue(env, task, result);
+  const usage = usageForWrite(env.usage);
   const committed = await env.state.updateTask(
     runId,
     taskId,
-    commitTask(task.attempt, result.output, result.counters, env.now()),
+    commitTask(task.attempt, result.output, result.counters, env.now(), usage),
   );
+  markRecorded(env.usage, usage, committed?.changed);
   if (!committed?.changed) {
     log.info('another attempt committed first; discarding this attempt', { attempt: task.attempt });
     await discard(env, result.output);
@@ -92,11 +95,13 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
  */
 async function commitAndContinue(env: EngineEnv, task: TaskRecord, result: TaskResult): Promise<void> {
   const log = env.logger.child({ runId: task.runId, taskId: task.taskId, attempt: task.attempt });
+  const usage = usageForWrite(env.usage);
   const committed = await env.state.updateTask(
     task.runId,
     task.taskId,
-    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now()),
+    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now(), usage),
   );
+  markRecorded(env.usage, usage, committed?.changed);
   if (!committed?.changed) {
     log.info('another attempt committed first; discarding this slice');
     await discard(env, result.output);
@@ -126,17 +131,25 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
   const current = await env.state.getRun(run.runId);
   if (current?.status !== 'RUNNING') {
     // Aborted or failed elsewhere: this attempt just stops.
-    await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, true, env.now()));
+    const usage = usageForWrite(env.usage);
+    const stopped = await env.state.updateTask(
+      task.runId,
+      task.taskId,
+      failTask(task.attempt, info, true, env.now(), usage),
+    );
+    markRecorded(env.usage, usage, stopped?.changed);
     return;
   }
   // Attempts count per slice: a long task's earlier slices do not use up its retries.
   const attempts = sliceAttempts(task);
   const final = isPermanent(err) || attempts >= run.options.maxAttempts;
+  const usage = usageForWrite(env.usage);
   const updated = await env.state.updateTask(
     task.runId,
     task.taskId,
-    failTask(task.attempt, info, final, env.now()),
+    failTask(task.attempt, info, final, env.now(), usage),
   );
+  markRecorded(env.usage, usage, updated?.changed);
   if (!updated?.changed) return; // lost the lease meanwhile; someone else owns the task now
   if (final) {
     log.error(`task failed: ${info.message}`, { error: info, attempts });

@@ -6,8 +6,10 @@
 //      │ └─lease expired─┘  ├──fail, attempts left──► PENDING
 //      └────────────────────┘  └──fail, permanent or last attempt──► FAILED
 
+import { endAttempt, startAttempt } from './attempt-history.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { addUsage, type Usage } from './usage.ts';
 
 export interface Claim {
   owner: string;
@@ -32,6 +34,7 @@ export function claimTask({ owner, now, leaseMillis }: Claim) {
       leaseExpiresAt: now + leaseMillis,
       startedAt: task.startedAt ?? iso,
       updatedAt: iso,
+      ...startAttempt(task, task.attempt + 1, owner, now),
     };
   };
 }
@@ -45,7 +48,13 @@ export function renewLease(attempt: number, owner: string, until: number, now: n
 }
 
 /** The final commit: the task is DONE; its counters add to those of its earlier slices. */
-export function commitTask(attempt: number, output: TaskOutput, counters: Counters, now: number) {
+export function commitTask(
+  attempt: number,
+  output: TaskOutput,
+  counters: Counters,
+  now: number,
+  usage?: Usage,
+) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
     const iso = new Date(now).toISOString();
@@ -57,6 +66,8 @@ export function commitTask(attempt: number, output: TaskOutput, counters: Counte
       counters: sumCounters([task.counters, counters]),
       finishedAt: iso,
       updatedAt: iso,
+      ...endAttempt(task, attempt, 'done', now),
+      ...withUsage(task, usage),
     };
   };
 }
@@ -71,6 +82,7 @@ export function commitSlice(
   counters: Counters,
   checkpoint: unknown,
   now: number,
+  usage?: Usage,
 ) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
@@ -82,6 +94,8 @@ export function commitSlice(
       checkpoint,
       counters: sumCounters([task.counters, counters]),
       updatedAt: new Date(now).toISOString(),
+      ...endAttempt(task, attempt, 'slice', now),
+      ...withUsage(task, usage),
     };
   };
 }
@@ -95,7 +109,7 @@ export function sliceAttempts(task: TaskRecord): number {
  * Records a failed attempt. `final` makes the task FAILED (permanent error or attempts used up);
  * otherwise it goes back to PENDING for a retry.
  */
-export function failTask(attempt: number, error: ErrorInfo, final: boolean, now: number) {
+export function failTask(attempt: number, error: ErrorInfo, final: boolean, now: number, usage?: Usage) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
     const iso = new Date(now).toISOString();
@@ -107,6 +121,8 @@ export function failTask(attempt: number, error: ErrorInfo, final: boolean, now:
       failures: (task.failures ?? 0) + 1,
       updatedAt: iso,
       ...(final ? { finishedAt: iso } : {}),
+      ...endAttempt(task, attempt, final ? 'failed' : 'retry', now, error.message),
+      ...withUsage(task, usage),
     };
   };
 }
@@ -116,7 +132,12 @@ export function releaseTask(now: number) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING') return undefined;
     const { leaseOwner: _o, leaseExpiresAt: _l, ...rest } = task;
-    return { ...rest, state: 'PENDING', updatedAt: new Date(now).toISOString() };
+    return {
+      ...rest,
+      state: 'PENDING',
+      updatedAt: new Date(now).toISOString(),
+      ...endAttempt(task, task.attempt, 'released', now),
+    };
   };
 }
 
@@ -129,6 +150,10 @@ export function failRun(error: RunRecord['error'], now: number) {
       ? { ...run, status: 'FAILED', updatedAt: iso, finishedAt: iso }
       : { ...run, status: 'FAILED', error, updatedAt: iso, finishedAt: iso };
   };
+}
+
+function withUsage(task: TaskRecord, usage: Usage | undefined): Pick<TaskRecord, 'usage'> {
+  return usage ? { usage: addUsage(task.usage, usage) } : {};
 }
 
 export function sumCounters(all: readonly (Counters | undefined)[]): Counters {
