@@ -6,6 +6,7 @@ import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { DEV_HELP, devCommand } from './commands/dev.ts';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.ts';
 import { JOBS_HELP, jobsCommand } from './commands/jobs.ts';
+import { PACKAGE_HELP, packageCommand } from './commands/package.ts';
 import { QUERY_HELP, queryCommand } from './commands/query.ts';
 import { RESUME_HELP, resumeCommand } from './commands/resume.ts';
 import { RUN_HELP, runCommand } from './commands/run.ts';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   },
   dev: { run: devCommand, help: DEV_HELP, summary: 'start the emulated cloud here (emulators + functions)' },
   submit: { run: submitCommand, help: SUBMIT_HELP, summary: 'start a job in the dev cloud or a project' },
+  package: { run: packageCommand, help: PACKAGE_HELP, summary: 'build the function archive to deploy' },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]
