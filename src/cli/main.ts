@@ -60,6 +60,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start a job in the dev cloud or a project',
     load: () => import('./commands/submit.ts').then((m) => ({ run: m.submitCommand, help: m.SUBMIT_HELP })),
   },
+  package: {
+    summary: 'build the function archive to deploy',
+    load: () =>
+      import('./commands/package.ts').then((m) => ({ run: m.packageCommand, help: m.PACKAGE_HELP })),
+  },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]
