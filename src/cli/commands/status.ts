@@ -10,8 +10,9 @@ import { localPaths } from '../../runtime/local-adapters.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
 import { errorLines, runSummary, table } from '../report.ts';
 import type { CliIo } from '../session.ts';
+import { costLines, costOf, loadPrices } from '../cost.ts';
 
-export const STATUS_HELP = `Usage: cloudreduce status [RUN_ID] [--limit N] [--data-dir DIR] [--json]
+export const STATUS_HELP = `Usage: cloudreduce status [RUN_ID] [--limit N] [--data-dir DIR] [--json] [--prices FILE]
        cloudreduce status [RUN_ID] --dev | --project ID [--namespace NS] [--database DB]
 
 Without RUN_ID: the latest runs, newest first. With RUN_ID: the run's phase, counters,
@@ -19,16 +20,26 @@ outputs and every task with its state, attempts, slices and last error.
 
 Runs of \`cloudreduce run\` are read from DATA_DIR. --dev reads the running dev cloud
 (\`cloudreduce dev\`); --project reads a deployed project's Datastore (application default
-credentials; namespace and database default to env CLOUDREDUCE_DATASTORE_NAMESPACE/_DATABASE).`;
+credentials; namespace and database default to env CLOUDREDUCE_DATASTORE_NAMESPACE/_DATABASE).
+
+With RUN_ID it also prints the run's cost: the requests and function time it used, measured,
+at the prices of src/core/prices.ts, or of a JSON file given by --prices FILE or env
+CLOUDREDUCE_PRICES (docs/ui.md).`;
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('status', argv, {
-    limit: { type: 'string' },
-    dev: { type: 'boolean' },
-    project: { type: 'string' },
-    namespace: { type: 'string' },
-    database: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'status',
+    argv,
+    {
+      limit: { type: 'string' },
+      dev: { type: 'boolean' },
+      project: { type: 'string' },
+      namespace: { type: 'string' },
+      database: { type: 'string' },
+      prices: { type: 'string' },
+    },
+    ['RUN_ID'],
+  );
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(STATUS_HELP);
@@ -66,6 +77,8 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
       io.out(`\n${t.taskId} (${t.state}, attempt ${t.attempt}):`);
       io.out(errorLines({ ...run, error: { ...t.error!, taskId: t.taskId } }).join('\n'));
     }
+    // What the run used, measured, at the price table's prices (docs/ui.md).
+    io.out(`\n${costLines(costOf(run, tasks, loadPrices(values.prices, io.env, io.cwd)))}`);
     return 0;
   } finally {
     await state.close?.();
