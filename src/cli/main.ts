@@ -64,6 +64,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start a job in the dev cloud or a project',
     load: () => import('./commands/submit.ts').then((m) => ({ run: m.submitCommand, help: m.SUBMIT_HELP })),
   },
+  package: {
+    summary: 'build the function archive to deploy',
+    load: () =>
+      import('./commands/package.ts').then((m) => ({ run: m.packageCommand, help: m.PACKAGE_HELP })),
+  },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]
@@ -91,9 +96,10 @@ export function defaultIo(): CliIo {
   };
 }
 
-/** The version of the installed package (package.json next to src/). */
+/** The version of the installed package (package.json next to src/, or next to dist/ when compiled). */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  const path = import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json';
+  const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
     version?: string;
   };
   return pkg.version ?? 'unknown';

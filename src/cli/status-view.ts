@@ -17,6 +17,7 @@ export function runListText(runs: readonly RunRecord[], source: RunSource): stri
 export function runDetailText(run: RunRecord, tasks: readonly TaskRecord[], source: RunSource): string {
   const running = run.status === 'RUNNING' ? source.running(run) : undefined;
   const lines = [runSummary(run, running)];
+  if (run.jobModule) lines.push(`job module: ${run.jobModule}`);
   if (run.status === 'RUNNING') lines.push(`phase: ${run.stages[run.stage]?.name ?? run.stage} ${run.phase}`);
   if (tasks.length) lines.push(`\ntasks:\n${table(tasks.map(taskRow))}`);
   for (const t of tasks.filter((t) => t.error && t.state !== 'DONE')) {

@@ -9,7 +9,7 @@ import { ConfigError, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
 import { parseJobMessage, validRunId, type JobMessage } from './messages.ts';
 import { resolveParams } from './params.ts';
-import { planStage } from './plan.ts';
+import { planOrFail } from './plan.ts';
 import { RUN_EVENTS } from './run-events.ts';
 import type { RunOptions, RunRecord } from './records.ts';
 
@@ -40,6 +40,8 @@ export async function handleJobMessage(
   try {
     message = parseJobMessage(data);
     run = buildRun(env.jobs.get(message.job), message, now, meta);
+    const jobModule = env.jobs.moduleOf(run.job);
+    if (jobModule) run.jobModule = jobModule;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return reject(env, data, message, meta, err, now);
@@ -58,7 +60,7 @@ export async function handleJobMessage(
     return reject(env, data, message, meta, taken, now);
   }
   if (current.status === 'RUNNING' && current.phase === 'split') {
-    await planStage(env, env.jobs.get(current.job), current, current.stage);
+    await planOrFail(env, env.jobs.get(current.job), current, current.stage);
   }
   if (created)
     env.logger.info(`run ${run.runId} of job ${run.job} started`, { runId: run.runId, job: run.job });

@@ -32,11 +32,6 @@ export function formatOfName(name: string): Format | undefined {
   return undefined;
 }
 
-/** A body whose first non-blank character is '[' is a JSON array; anything else is NDJSON. */
-export function sniffFormat(text: string): Format {
-  return stripByteOrderMark(text).trimStart().startsWith('[') ? 'json' : 'ndjson';
-}
-
 export function parseRecords(file: string, format: Format): Parsed {
   // A byte order mark would otherwise become part of the first column's name or the first record.
   const text = stripByteOrderMark(file);

@@ -10,8 +10,9 @@ import { openRunSource, TARGET_OPTIONS, type RunSource } from '../run-source.ts'
 import type { CliIo } from '../session.ts';
 import { runDetailText, runListText } from '../status-view.ts';
 import { watchText } from '../watch.ts';
+import { costLines, costOf, loadPrices } from '../cost.ts';
 
-export const STATUS_HELP = `Usage: cloudreduce status [RUN_ID] [--limit N] [--watch] [--data-dir DIR] [--json]
+export const STATUS_HELP = `Usage: cloudreduce status [RUN_ID] [--limit N] [--watch] [--data-dir DIR] [--json] [--prices FILE]
        cloudreduce status [RUN_ID] --dev | --project ID [--namespace NS] [--database DB]
 
 Without RUN_ID: the latest runs, newest first. With RUN_ID: the run's phase, counters,
@@ -22,6 +23,10 @@ command that resumes it.
 Runs of \`cloudreduce run\` are read from DATA_DIR. --dev reads the running dev cloud
 (\`cloudreduce dev\`); --project reads a deployed project's Datastore (application default
 credentials; namespace and database default to env CLOUDREDUCE_DATASTORE_NAMESPACE/_DATABASE).
+
+With RUN_ID it also prints the run's cost: the requests and function time it used, measured,
+at the prices of src/core/prices.ts, or of a JSON file given by --prices FILE or env
+CLOUDREDUCE_PRICES (docs/ui.md).
 
 Options:
   --watch             redraw every --interval seconds until the run ends (exit 0 when it is
@@ -39,6 +44,7 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
       limit: { type: 'string' },
       watch: { type: 'boolean' },
       interval: { type: 'string' },
+      prices: { type: 'string' },
       ...TARGET_OPTIONS,
     },
     ['RUN_ID'],
@@ -82,7 +88,10 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
           `No run "${runId}" in ${source.where}. List runs with: cloudreduce status${source.flags}`,
         );
       const tasks = await state.listTasks(runId);
-      return { run, tasks, text: runDetailText(run, tasks, source), done: !isLive(run, source) };
+      // What the run used, measured, at the price table's prices (docs/ui.md).
+      const cost = costLines(costOf(run, tasks, loadPrices(values.prices, io.env, io.cwd)));
+      const text = `${runDetailText(run, tasks, source)}\n\n${cost}`;
+      return { run, tasks, text, done: !isLive(run, source) };
     };
     if (values.watch) {
       const last = await watchText(io, detail, intervalMillis);
