@@ -56,6 +56,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start the emulated cloud here (emulators + functions)',
     load: () => import('./commands/dev.ts').then((m) => ({ run: m.devCommand, help: m.DEV_HELP })),
   },
+  logs: {
+    summary: 'what a run logged: local runs, the dev cloud or Cloud Logging',
+    load: () => import('./commands/logs.ts').then((m) => ({ run: m.logsCommand, help: m.LOGS_HELP })),
+  },
   submit: {
     summary: 'start a job in the dev cloud or a project',
     load: () => import('./commands/submit.ts').then((m) => ({ run: m.submitCommand, help: m.SUBMIT_HELP })),
@@ -86,6 +90,9 @@ export function defaultIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     progressStream: process.stderr,
+    outTty: Boolean(process.stdout.isTTY),
+    columns: () => process.stdout.columns,
+    rows: () => process.stdout.rows,
   };
 }
 

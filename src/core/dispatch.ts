@@ -7,8 +7,8 @@ import { isPermanent, toErrorInfo } from './errors.ts';
 import { handleFinalizeMessage } from './finalize.ts';
 import { parseFinalizeMessage, parseTaskMessage } from './messages.ts';
 import type { IncomingMessage, Topic } from '../ports/message-bus.ts';
+import { failRunAndReport } from './run-events.ts';
 import { handleJobMessage } from './split.ts';
-import { failRun } from './task-state.ts';
 import { handleTaskMessage } from './task-runner.ts';
 import { meteredEnv } from './metered-env.ts';
 import { countDelivery, recordRest } from './run-usage.ts';
@@ -51,8 +51,7 @@ export async function dispatch(plain: EngineEnv, topic: Topic, message: Incoming
       runId,
       error: info,
     });
-    if (typeof runId === 'string')
-      await env.state.updateRun(runId, failRun({ ...info, taskId: `${topic}` }, env.now()));
+    if (typeof runId === 'string') await failRunAndReport(env, runId, { ...info, taskId: `${topic}` });
     return 'ack-failed';
   }
 }

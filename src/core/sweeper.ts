@@ -10,7 +10,8 @@ import { isPermanent, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
 import { planOrFail, publishTasks } from './plan.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
-import { failRun, releaseTask } from './task-state.ts';
+import { failRunAndReport, RUN_EVENTS } from './run-events.ts';
+import { releaseTask } from './task-state.ts';
 
 export interface SweepOptions {
   /** Re-publish PENDING tasks untouched for this long (their message may be lost). */
@@ -42,7 +43,7 @@ export async function sweepRun(
   } catch (err) {
     // The job was undeployed (or renamed) under a running run: nothing can run it any more.
     if (!isPermanent(err)) throw err;
-    await env.state.updateRun(runId, failRun({ ...toErrorInfo(err), taskId: 'sweeper' }, env.now()));
+    await failRunAndReport(env, runId, { ...toErrorInfo(err), taskId: 'sweeper' });
     env.logger.error(`run ${runId} failed: ${toErrorInfo(err).message}`, { runId });
     return report;
   }
@@ -70,7 +71,7 @@ export async function sweepRun(
   if (failed) {
     // The task failed for good but the write that fails its run did not go through.
     const error = failed.error ?? { name: 'Error', message: `task ${failed.taskId} failed` };
-    await env.state.updateRun(runId, failRun({ ...error, taskId: failed.taskId }, now));
+    await failRunAndReport(env, runId, { ...error, taskId: failed.taskId });
     env.logger.error(`run ${runId} failed: task ${failed.taskId}: ${error.message}`, { runId });
     return report;
   }
@@ -101,7 +102,9 @@ export async function sweepRun(
   if (now - lastActivity > (options.stallMillis ?? DEFAULTS.stallMillis)) {
     report.stalled = true;
     env.logger.error(`run ${runId} made no progress for ${Math.round((now - lastActivity) / 60_000)} min`, {
+      event: RUN_EVENTS.stalled,
       runId,
+      job: run.job,
       phase: run.phase,
     });
   }

@@ -11,6 +11,7 @@ import { executeMap } from './map-task.ts';
 import type { TaskMessage } from './messages.ts';
 import { publishTasks } from './plan.ts';
 import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { failRunAndReport } from './run-events.ts';
 import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
 import { markRecorded, usageForWrite } from './usage.ts';
@@ -20,7 +21,6 @@ import {
   commitTask,
   committedBy,
   failedBy,
-  failRun,
   failTask,
   renewLease,
   sliceAttempts,
@@ -117,7 +117,7 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
 /** Fails the run of a FAILED task with the task's reason (a no-op when the run has ended). */
 async function failRunFor(env: EngineEnv, task: TaskRecord): Promise<void> {
   const error = task.error ?? { name: 'Error', message: `task ${task.taskId} failed` };
-  await env.state.updateRun(task.runId, failRun({ ...error, taskId: task.taskId }, env.now()));
+  await failRunAndReport(env, task.runId, { ...error, taskId: task.taskId });
 }
 
 /**
