@@ -83,7 +83,7 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
     await discard(env, result.output);
     return;
   }
-  await checkBarrier(env, job, runId, task.stage, task.phase);
+  await checkBarrier(env, job, runId, task.stage, task.phase, task.index);
 }
 
 /**
