@@ -26,7 +26,7 @@ export const DEFAULTS = {
    * Shuffle bytes a reduce task aims to read: reduce tasks cover contiguous partition ranges of
    * about this size (at least one partition each), so their number follows the data, not R alone.
    */
-  reduceTaskTargetBytes: 64 * 1024 * 1024,
+  reduceTaskTargetBytes: 1024 * 1024 * 1024,
   /**
    * Bound on (map objects × partitions) a reduce task's index slice holds: at most this many
    * entries, about 16 MiB of lengths, whatever M is (reduce-plan.ts).
