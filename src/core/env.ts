@@ -39,6 +39,10 @@ export interface EngineEnv {
    * so that it owns time: it can freeze a process past its lease or kill it with its timers.
    */
   repeat?: (millis: number, tick: () => void) => () => void;
+  /** Sources a reduce task merges at once (DEFAULTS.reduceMergeFanIn); tests lower it to force passes. */
+  reduceFanIn?: number;
+  /** Shuffle bytes per reduce task (DEFAULTS.reduceTaskTargetBytes); tests lower it to get several. */
+  reduceTaskBytes?: number;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
 }

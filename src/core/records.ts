@@ -28,6 +28,11 @@ export interface StageState {
   reduceTasks?: number;
   /** Map-phase counters summed over committed map tasks, frozen at the map→reduce barrier. */
   mapCounters?: Counters;
+  /**
+   * The phase barrier's progress: batches of TASK_BATCH_SIZE tasks of `phase` found all DONE
+   * (barrier.ts). A phase flips once every batch is here, or once a full count says so.
+   */
+  barrier?: { phase: TaskPhase; batches: number[] };
   /** All counters of the stage (map + reduce), frozen when the stage finalizes. */
   counters?: Counters;
   /** What finalize wrote, per output: table name and rows, or file names. */

@@ -14,14 +14,17 @@ export const RUN_EVENTS = {
   stalled: 'run-stalled',
 } as const;
 
-/** Marks a RUNNING run FAILED with `error`; the one writer that changes it logs `run-failed`. */
+/**
+ * Marks a RUNNING run FAILED with `error`; the one writer that changes it logs `run-failed`.
+ * True when this call ended the run.
+ */
 export async function failRunAndReport(
   env: EngineEnv,
   runId: string,
   error: NonNullable<RunRecord['error']>,
-): Promise<void> {
+): Promise<boolean> {
   const result = await env.state.updateRun(runId, failRun(error, env.now()));
-  if (!result?.changed) return; // already ended (aborted, failed by another task): said already
+  if (!result?.changed) return false; // already ended (aborted, failed by another task): said already
   const run = result.record;
   env.logger.error(`run ${runId} of job ${run.job} FAILED: ${error.message}`, {
     event: RUN_EVENTS.failed,
@@ -30,4 +33,5 @@ export async function failRunAndReport(
     ...(error.taskId ? { failedTask: error.taskId } : {}),
     error,
   });
+  return true;
 }

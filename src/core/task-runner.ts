@@ -111,7 +111,7 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
     await discard(env, result.output);
     return;
   }
-  await checkBarrier(env, job, runId, task.stage, task.phase);
+  await checkBarrier(env, job, runId, task.stage, task.phase, task.index);
 }
 
 /** Fails the run of a FAILED task with the task's reason (a no-op when the run has ended). */

@@ -12,7 +12,7 @@ import type { RunRecord } from '../core/records.ts';
 import type { JobRegistry } from '../core/registry.ts';
 import { newRunId } from '../core/split.ts';
 import { sweepRun } from '../core/sweeper.ts';
-import { failRunAndReport } from '../core/run-events.ts';
+import { handleDeadLetter } from '../core/dead-letter.ts';
 import { LocalMessageBus, type FaultPlan } from '../adapters/local/local-message-bus.ts';
 import type { IncomingMessage, Topic } from '../ports/message-bus.ts';
 import { openLocalAdapters, type LocalAdapters } from './local-adapters.ts';
@@ -95,13 +95,18 @@ export class LocalRuntime {
     for (const topic of ['jobs', 'map', 'reduce', 'finalize'] as const)
       this.bus.subscribe(topic, handle(topic));
     // A message the bus gave up on must not leave its run RUNNING forever.
+    // The same core handler as the cloud's deadLetter function.
     this.bus.onDeadLetter((topic, message, error) => {
-      const runId = (message.data as { runId?: unknown } | null)?.runId;
-      if (typeof runId !== 'string') return;
-      void failRunAndReport(this.env, runId, {
-        ...error,
-        message: `${topic} message dead-lettered after repeated failures: ${error.message}`,
-      });
+      const letter = {
+        messageId: message.id,
+        data: message.data,
+        source: `topic ${topic}`,
+        ...(message.deliveryAttempt ? { deliveries: message.deliveryAttempt } : {}),
+        lastError: error,
+      };
+      handleDeadLetter(this.env, letter).catch((err: unknown) =>
+        this.env.logger.error(`handling dead letter ${message.id} failed`, { error: toErrorInfo(err) }),
+      );
     });
   }
 

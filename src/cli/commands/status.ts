@@ -5,12 +5,12 @@
 import { ConfigError } from '../../core/errors.ts';
 import type { RunRecord } from '../../core/records.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
+import { costLines, costOf, loadPrices } from '../cost.ts';
 import { noRunsYet } from '../local-state.ts';
 import { openRunSource, TARGET_OPTIONS, type RunSource } from '../run-source.ts';
 import type { CliIo } from '../session.ts';
 import { runDetailText, runListText } from '../status-view.ts';
 import { watchText } from '../watch.ts';
-import { costLines, costOf, loadPrices } from '../cost.ts';
 
 export const STATUS_HELP = `Usage: cloudreduce status [RUN_ID] [--limit N] [--watch] [--data-dir DIR] [--json] [--prices FILE]
        cloudreduce status [RUN_ID] --dev | --project ID [--namespace NS] [--database DB]
@@ -24,17 +24,18 @@ Runs of \`cloudreduce run\` are read from DATA_DIR. --dev reads the running dev 
 (\`cloudreduce dev\`); --project reads a deployed project's Datastore (application default
 credentials; namespace and database default to env CLOUDREDUCE_DATASTORE_NAMESPACE/_DATABASE).
 
-With RUN_ID it also prints the run's cost: the requests and function time it used, measured,
-at the prices of src/core/prices.ts, or of a JSON file given by --prices FILE or env
-CLOUDREDUCE_PRICES (docs/ui.md).
-
 Options:
   --watch             redraw every --interval seconds until the run ends (exit 0 when it is
                       DONE, 1 when FAILED, ABORTED or REJECTED); without RUN_ID, until no run
                       in the list is RUNNING
   --interval SECONDS  how often --watch reads the state (default 2)
   --limit N           runs to list (default 20)
-  --json              the run record(s) as JSON`;
+  --json              the run record(s) as JSON
+  --prices FILE       price table for the cost (JSON; default: src/core/prices.ts, or env
+                      CLOUDREDUCE_PRICES)
+
+With RUN_ID it also prints the run's cost: the requests and function time it used, measured,
+at the prices of the price table (docs/ui.md).`;
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(
@@ -81,6 +82,7 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
     }
     if (!source.state) throw new ConfigError(`No run "${runId}": ${noRunsYet(common.dataDir)}.`);
     const state = source.state;
+    const prices = loadPrices(values.prices, io.env, io.cwd);
     const detail = async () => {
       const run = await state.getRun(runId);
       if (!run)
@@ -89,8 +91,7 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
         );
       const tasks = await state.listTasks(runId);
       // What the run used, measured, at the price table's prices (docs/ui.md).
-      const cost = costLines(costOf(run, tasks, loadPrices(values.prices, io.env, io.cwd)));
-      const text = `${runDetailText(run, tasks, source)}\n\n${cost}`;
+      const text = `${runDetailText(run, tasks, source)}\n\n${costLines(costOf(run, tasks, prices))}`;
       return { run, tasks, text, done: !isLive(run, source) };
     };
     if (values.watch) {
