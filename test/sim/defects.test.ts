@@ -29,9 +29,9 @@ test('defect 1: a stage re-planned after its input changed keeps its one plan (n
     'crash-before',
     (p, op) => p.name.startsWith('jobs') && op === 'state.updateRun',
   );
-  world.sched.at(5_000, () =>
-    world.files.files.set('in/f1.txt', Buffer.from('four five six\nseven\neight nine\nten eleven twelve\n')),
-  );
+  world.sched.at(5_000, () => {
+    world.files.files.set('in/f1.txt', Buffer.from('four five six\nseven\neight nine\nten eleven twelve\n'));
+  });
   send(world, { job: 'sim-lines', runId: 'r1', shards: 3, partitions: 1, inputs: ['in/*.txt'] });
   await world.run();
   assert.ok(crash.fired());

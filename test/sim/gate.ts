@@ -44,7 +44,7 @@ export class Gate {
         proc.frozenUntil = sched.now + latency;
       }
       sched.at(latency, () => {
-        if (proc.dead) return;
+        if (proc.dead) return false;
         const line = `#${proc.id} ${proc.name}: ${op}${label ? ` ${label}` : ''}`;
         if (fault === 'crash-before') return sched.kill(proc, `before ${op}${label ? ` ${label}` : ''}`);
         if (fault === 'transient') {

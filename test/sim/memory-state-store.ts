@@ -9,7 +9,8 @@ export type StateWrite =
   | { kind: 'run'; before: RunRecord | undefined; after: RunRecord }
   | { kind: 'task'; before: TaskRecord | undefined; after: TaskRecord };
 
-const clone = <T>(value: T): T => structuredClone(value);
+// Records are plain JSON (so Datastore and SQLite store them as they are): a JSON round trip copies them.
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export class MemoryStateStore implements StateStore {
   readonly runs = new Map<string, RunRecord>();

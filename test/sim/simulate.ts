@@ -29,7 +29,10 @@ export async function simulate(seed: number): Promise<SimResult> {
   const world = new World(worldConfig(s), [...ALL_JOBS, simUndeployed]);
   for (const [uri, text] of Object.entries(s.files)) world.files.files.set(uri, Buffer.from(text));
   const late = s.lateFile;
-  if (late) world.sched.at(late.atMillis, () => world.files.files.set(late.uri, Buffer.from(late.text)));
+  if (late)
+    world.sched.at(late.atMillis, () => {
+      world.files.files.set(late.uri, Buffer.from(late.text));
+    });
 
   const mainId = submit(world, s.message, s.duplicateJobMessage ? 2 : 1);
   const mainRunId = s.message.runId ?? `${s.job.name}-m${mainId}`;

@@ -179,7 +179,8 @@ export class World {
       redeliver('never answered (process died)');
     };
     sched.at(FUNCTION_TIMEOUT_MILLIS, () => {
-      if (!settled && !proc.dead) sched.kill(proc, 'function timeout');
+      if (settled || proc.dead) return false;
+      sched.kill(proc, 'function timeout');
     });
   }
 
