@@ -68,7 +68,7 @@ export class Gate {
           sched.log(`${line} → applied, but the caller gets ${code}`);
           return reject(new TransientError(`injected: ${op} returned ${code} (it was applied)`));
         }
-        sched.log(`${line}${fault === 'none' ? '' : ` → ${fault}`}${describe(result)}`);
+        if (sched.tracing) sched.log(`${line}${fault === 'none' ? '' : ` → ${fault}`}${describe(result)}`);
         resolve(result);
       });
     });

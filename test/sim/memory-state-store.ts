@@ -9,12 +9,15 @@ export type StateWrite =
   | { kind: 'run'; before: RunRecord | undefined; after: RunRecord }
   | { kind: 'task'; before: TaskRecord | undefined; after: TaskRecord };
 
-// Records are plain JSON (so Datastore and SQLite store them as they are): a JSON round trip copies them.
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+// Records are plain JSON (Datastore and SQLite store them as they are), so they are kept as JSON
+// text: every read parses a private copy, as a real store's would be.
+const parse = <T>(text: string): T => JSON.parse(text) as T;
 
 export class MemoryStateStore implements StateStore {
   readonly runs = new Map<string, RunRecord>();
   readonly tasks = new Map<string, Map<string, TaskRecord>>();
+  /** The JSON text of every stored record, by run id and by "runId/taskId": what reads parse. */
+  readonly #text = new Map<string, string>();
   onWrite: (write: StateWrite) => void = () => {};
 
   async insertRun(run: RunRecord): Promise<boolean> {
@@ -32,8 +35,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   getRunNow(runId: string): RunRecord | undefined {
-    const run = this.runs.get(runId);
-    return run && clone(run);
+    const text = this.#text.get(runId);
+    return text === undefined ? undefined : parse<RunRecord>(text);
   }
 
   async updateRun(runId: string, mutate: Mutator<RunRecord>): Promise<UpdateResult<RunRecord> | undefined> {
@@ -43,10 +46,10 @@ export class MemoryStateStore implements StateStore {
   updateRunNow(runId: string, mutate: Mutator<RunRecord>): UpdateResult<RunRecord> | undefined {
     const current = this.runs.get(runId);
     if (!current) return undefined;
-    const next = mutate(clone(current));
-    if (!next) return { record: clone(current), changed: false };
-    this.#putRun(current, next);
-    return { record: clone(next), changed: true };
+    const text = this.#text.get(runId)!;
+    const next = mutate(parse(text));
+    if (!next) return { record: parse(text), changed: false };
+    return { record: parse(this.#putRun(current, next)), changed: true };
   }
 
   async listRuns(options: { limit?: number; job?: string } = {}): Promise<RunRecord[]> {
@@ -59,7 +62,9 @@ export class MemoryStateStore implements StateStore {
       .sort((a, b) =>
         a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt),
       );
-    return clone(options.limit === undefined ? runs : runs.slice(0, options.limit));
+    return (options.limit === undefined ? runs : runs.slice(0, options.limit)).map((r) =>
+      parse<RunRecord>(this.#text.get(r.runId)!),
+    );
   }
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
@@ -78,8 +83,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   getTaskNow(runId: string, taskId: string): TaskRecord | undefined {
-    const task = this.tasks.get(runId)?.get(taskId);
-    return task && clone(task);
+    const text = this.#text.get(`${runId}/${taskId}`);
+    return text === undefined ? undefined : parse<TaskRecord>(text);
   }
 
   async getTasks(runId: string, taskIds: readonly string[]): Promise<(TaskRecord | undefined)[]> {
@@ -87,10 +92,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   getTasksNow(runId: string, taskIds: readonly string[]): (TaskRecord | undefined)[] {
-    return taskIds.map((id) => {
-      const task = this.tasks.get(runId)?.get(id);
-      return task && clone(task);
-    });
+    return taskIds.map((id) => this.getTaskNow(runId, id));
   }
 
   async updateTask(
@@ -108,10 +110,10 @@ export class MemoryStateStore implements StateStore {
   ): UpdateResult<TaskRecord> | undefined {
     const current = this.tasks.get(runId)?.get(taskId);
     if (!current) return undefined;
-    const next = mutate(clone(current));
-    if (!next) return { record: clone(current), changed: false };
-    this.#putTask(current, next);
-    return { record: clone(next), changed: true };
+    const text = this.#text.get(`${runId}/${taskId}`)!;
+    const next = mutate(parse(text));
+    if (!next) return { record: parse(text), changed: false };
+    return { record: parse(this.#putTask(current, next)), changed: true };
   }
 
   async listTasks(runId: string, filter: TaskFilter = {}): Promise<TaskRecord[]> {
@@ -119,7 +121,9 @@ export class MemoryStateStore implements StateStore {
   }
 
   listTasksNow(runId: string, filter: TaskFilter = {}): TaskRecord[] {
-    return clone(this.#matching(runId, filter));
+    return this.#matching(runId, filter).map((t) =>
+      parse<TaskRecord>(this.#text.get(`${t.runId}/${t.taskId}`)!),
+    );
   }
 
   async countTasks(runId: string, filter: TaskFilter): Promise<number> {
@@ -147,15 +151,20 @@ export class MemoryStateStore implements StateStore {
     return ofRun;
   }
 
-  #putRun(before: RunRecord | undefined, after: RunRecord): void {
-    const stored = clone(after);
-    this.runs.set(after.runId, stored);
-    this.onWrite({ kind: 'run', before, after: stored });
+  // The stored record objects are never handed out (reads parse the text), so they stay as written.
+  #putRun(before: RunRecord | undefined, after: RunRecord): string {
+    const text = JSON.stringify(after);
+    this.#text.set(after.runId, text);
+    this.runs.set(after.runId, after);
+    this.onWrite({ kind: 'run', before, after });
+    return text;
   }
 
-  #putTask(before: TaskRecord | undefined, after: TaskRecord): void {
-    const stored = clone(after);
-    this.#tasksOf(after.runId).set(after.taskId, stored);
-    this.onWrite({ kind: 'task', before, after: stored });
+  #putTask(before: TaskRecord | undefined, after: TaskRecord): string {
+    const text = JSON.stringify(after);
+    this.#text.set(`${after.runId}/${after.taskId}`, text);
+    this.#tasksOf(after.runId).set(after.taskId, after);
+    this.onWrite({ kind: 'task', before, after });
+    return text;
   }
 }

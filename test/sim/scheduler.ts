@@ -34,6 +34,8 @@ export class Scheduler {
   events = 0;
   readonly random: () => number;
   readonly trace: string[] = [];
+  /** Off: `log` keeps nothing (a soak re-runs a failing seed with the trace on: it is deterministic). */
+  tracing = true;
   readonly #heap: Event[] = [];
   #seq = 0;
   #procs = 0;
@@ -52,7 +54,7 @@ export class Scheduler {
   }
 
   log(line: string): void {
-    this.trace.push(`${(this.now / 1000).toFixed(3).padStart(9)}s ${line}`);
+    if (this.tracing) this.trace.push(`${(this.now / 1000).toFixed(3).padStart(9)}s ${line}`);
   }
 
   at(delayMillis: number, run: () => boolean | void): void {
