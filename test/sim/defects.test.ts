@@ -169,3 +169,19 @@ test('defect 5: a failed task whose run-failure write failed is repaired: the ru
   assert.match(run.error!.message, /record 3 is corrupt/);
   assert.deepEqual(world.violations, []);
 });
+
+test('found by the simulator: a create-only part upload that applied but was retried does not cost an attempt', async () => {
+  const world = quietWorld();
+  const fault = faultAt(
+    world,
+    'ambiguous-retried',
+    (p, op) => p.name.startsWith('map') && op === 'blobs.put',
+  );
+  send(world, { job: 'sim-squares', runId: 'u1', shards: 1, maxAttempts: 1 });
+  await world.run();
+  assert.ok(fault.fired());
+  const run = world.state.runs.get('u1');
+  assert.equal(run?.status, 'DONE', JSON.stringify(run?.error));
+  assert.equal(world.warehouse.tables.get('sim_squares')?.length, 37);
+  assert.deepEqual(world.violations, []);
+});
