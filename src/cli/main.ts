@@ -18,7 +18,7 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
   run: { run: runCommand, help: RUN_HELP, summary: 'run a job locally with a progress bar' },
   status: { run: statusCommand, help: STATUS_HELP, summary: 'list runs, or show one run in detail' },
-  resume: { run: resumeCommand, help: RESUME_HELP, summary: 'continue an interrupted run' },
+  resume: { run: resumeCommand, help: RESUME_HELP, summary: 'continue an interrupted or failed run' },
   abort: { run: abortCommand, help: ABORT_HELP, summary: 'stop a running run' },
   jobs: { run: jobsCommand, help: JOBS_HELP, summary: 'list the registered jobs and their params' },
   query: { run: queryCommand, help: QUERY_HELP, summary: 'SQL on the local warehouse' },
