@@ -29,7 +29,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/status.ts').then((m) => ({ run: m.statusCommand, help: m.STATUS_HELP })),
   },
   resume: {
-    summary: 'continue an interrupted run',
+    summary: 'continue an interrupted or failed run',
     load: () => import('./commands/resume.ts').then((m) => ({ run: m.resumeCommand, help: m.RESUME_HELP })),
   },
   abort: {
