@@ -11,6 +11,7 @@ import { RESUME_HELP, resumeCommand } from './commands/resume.ts';
 import { RUN_HELP, runCommand } from './commands/run.ts';
 import { STATUS_HELP, statusCommand } from './commands/status.ts';
 import { SUBMIT_HELP, submitCommand } from './commands/submit.ts';
+import { UI_HELP, uiCommand } from './commands/ui.ts';
 import type { CliIo } from './session.ts';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   },
   dev: { run: devCommand, help: DEV_HELP, summary: 'start the emulated cloud here (emulators + functions)' },
   submit: { run: submitCommand, help: SUBMIT_HELP, summary: 'start a job in the dev cloud or a project' },
+  ui: { run: uiCommand, help: UI_HELP, summary: 'status pages in a browser: runs, timeline, cost, abort' },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]

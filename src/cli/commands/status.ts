@@ -79,14 +79,14 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
   }
 }
 
-interface TargetValues {
+export interface TargetValues {
   dev?: boolean;
   project?: string;
   namespace?: string;
   database?: string;
 }
 
-async function openState(
+export async function openState(
   values: TargetValues,
   dataDir: string,
   env: NodeJS.ProcessEnv,
