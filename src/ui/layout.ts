@@ -37,7 +37,10 @@ export function page(options: PageOptions, body: Html): Html {
         ${
           live
             ? html`<script>
-                setTimeout(() => location.reload(), ${options.refreshMillis});
+                // A form on its way (abort, resume) is not cut short by the reload.
+                let submitting = false;
+                document.addEventListener('submit', (e) => (submitting ||= !e.defaultPrevented));
+                setTimeout(() => submitting || location.reload(), ${options.refreshMillis});
               </script>`
             : ''
         }
@@ -68,7 +71,7 @@ export function pager(
       ? html`<a href="${withQuery(path, { ...query, page: p + 1 })}">${label}</a>`
       : html`<span class="off">${label}</span>`;
   return html`<nav class="pager">
-    ${link(pageIndex - 1, '‹ prev')} <span>page ${pageIndex + 1} of ${pages} (${total})</span>
+    ${link(pageIndex - 1, '‹ prev')} <span class="pos">page ${pageIndex + 1} of ${pages} (${total})</span>
     ${link(pageIndex + 1, 'next ›')}
   </nav>`;
 }
