@@ -128,7 +128,7 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 .bar .fill { background:var(--ok); } .bar .fail { background:var(--bad); }
 .count { margin-left:6px; font-size:12px; color:var(--muted); font-variant-numeric: tabular-nums; }
 .flash { background:#fefcbf; border:1px solid #f6e05e; padding:8px 12px; }
-.error { background:#fff5f5; border:1px solid #feb2b2; padding:10px 14px; }
+.error { background:#fff5f5; border:1px solid #feb2b2; padding:10px 14px; margin-bottom:14px; }
 .error pre { white-space:pre-wrap; font-size:12px; margin:6px 0 0; color:#742a2a; }
 .muted { color:var(--muted); }
 .pager { margin:8px 0; display:flex; gap:12px; } .pager .off { color:#cbd5e0; }
