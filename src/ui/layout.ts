@@ -134,6 +134,7 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 .pager { margin:8px 0; display:flex; gap:12px; } .pager .off { color:#cbd5e0; }
 form.filters { display:flex; gap:10px; align-items:center; margin:0 0 12px; }
 form.inline { display:inline; }
+.actions { margin:0 0 14px; }
 button { font:inherit; padding:4px 12px; border-radius:4px; border:1px solid #a0aec0; background:#fff; cursor:pointer; }
 button.danger { border-color:var(--bad); color:var(--bad); }
 .chain { display:flex; flex-wrap:wrap; align-items:stretch; gap:0; margin:8px 0; }
