@@ -7,10 +7,12 @@ import type { CloudEvent, HttpFunction } from '@google-cloud/functions-framework
 import { GcsBlobStore } from '../../src/adapters/gcp/gcs-blob-store.ts';
 import { createStorage } from '../../src/adapters/gcp/gcs-client.ts';
 import { processCloudEnv } from '../../src/cloud/engine-env.ts';
+import { answerBodyErrorsWithJson } from '../../src/cloud/framework-errors.ts';
 import { createJsonLogger } from '../../src/cloud/json-logger.ts';
 import { decodePubSubEvent } from '../../src/cloud/pubsub-event.ts';
 import { ConfigError, isPermanent, toErrorInfo } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
+import { importJobModule } from '../../src/runtime/job-modules.ts';
 import { handleIngestRequest, ingestObject, KindRegistry, kindsOfModule } from '../../src/ingest/index.ts';
 import type { IngestLimits } from '../../src/ingest/index.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
@@ -35,7 +37,7 @@ async function deployedDeps(): Promise<IngestDeps> {
   const kinds = new KindRegistry();
   const modules = new Set(env.jobs.list().map((entry) => entry.module));
   for (const module of modules) {
-    if (module !== undefined) for (const k of kindsOfModule(await import(module))) kinds.register(k);
+    if (module !== undefined) for (const k of kindsOfModule(await importJobModule(module))) kinds.register(k);
   }
   const deps: IngestDeps = { store: env.entities, kinds, logger: env.logger };
   if (config.incomingBucket) {
@@ -61,6 +63,9 @@ function defaultDeps(): Promise<IngestDeps> {
 }
 
 export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): HttpFunction {
+  // Invalid JSON under application/json never reaches the function: without this the framework
+  // answers it with an HTML stack page.
+  answerBodyErrorsWithJson();
   return async (req, res) => {
     let deps: IngestDeps;
     try {

@@ -33,6 +33,19 @@ export interface EngineEnv {
   now: () => number;
   /** Counts what the current handler uses (set by dispatch through metered-env.ts). */
   usage?: UsageMeter;
+  /**
+   * Calls `tick` every `millis` until the returned function is called (the task runner's lease
+   * renewal). Absent: the process's own `setInterval`. The simulator (test/sim) supplies its own,
+   * so that it owns time: it can freeze a process past its lease or kill it with its timers.
+   */
+  repeat?: (millis: number, tick: () => void) => () => void;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
+}
+
+/** `env.repeat`, or `setInterval` when the environment does not bring its own timers. */
+export function repeatEvery(env: EngineEnv, millis: number, tick: () => void): () => void {
+  if (env.repeat) return env.repeat(millis, tick);
+  const timer = setInterval(tick, millis);
+  return () => clearInterval(timer);
 }

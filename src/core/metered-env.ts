@@ -148,6 +148,11 @@ function meteredState(state: StateStore, meter: UsageMeter): StateStore {
       read(tasks.length);
       return tasks;
     },
+    listTasksPage: async (runId, filter, request) => {
+      const page = await state.listTasksPage(runId, filter, request);
+      read(page.tasks.length);
+      return page;
+    },
     countTasks: async (runId, filter) => {
       const n = await state.countTasks(runId, filter);
       read(Math.ceil(n / COUNT_BATCH));

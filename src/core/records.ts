@@ -32,6 +32,8 @@ export interface StageState {
   counters?: Counters;
   /** What finalize wrote, per output: table name and rows, or file names. */
   outputs?: Record<string, OutputSummary>;
+  /** The stage's one plan (plan.ts): the object holding its splits, and how many map tasks it has. */
+  plan?: { object: string; tasks: number };
 }
 
 export interface OutputSummary {
@@ -60,6 +62,8 @@ export interface RunRecord {
   origin?: string;
   /** What split, finalize and the phase barriers used, by function (tasks keep their own). */
   usage?: Partial<Record<UsageFunction, Usage>>;
+  /** How many times the run was resumed after it failed (`cloudreduce resume`). */
+  resumes?: number;
 }
 
 /** The functions whose time and requests make a run's cost. */
@@ -95,6 +99,15 @@ export interface TaskRecord {
   state: TaskState;
   /** How many times the task has been claimed; the current attempt number. */
   attempt: number;
+  /**
+   * Attempts up to this one do not count against `maxAttempts` (set by a slice commit, a resume of
+   * a failed run, a release of a known-dead worker's task); absent: the last slice's attempt, or 0.
+   */
+  attemptsFrom?: number;
+  /** The attempt whose commit made the task DONE: a commit that finds its own write succeeded. */
+  committedAttempt?: number;
+  /** The attempt whose failure was recorded last (same purpose, for failures). */
+  failedAttempt?: number;
   leaseOwner?: string;
   /** Epoch millis; a RUNNING task whose lease has passed may be claimed again. */
   leaseExpiresAt?: number;

@@ -9,7 +9,7 @@ import { ConfigError, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
 import { parseJobMessage, validRunId, type JobMessage } from './messages.ts';
 import { resolveParams } from './params.ts';
-import { planStage } from './plan.ts';
+import { planOrFail } from './plan.ts';
 import type { RunOptions, RunRecord } from './records.ts';
 
 /** A sortable, readable run id: job, UTC time, random suffix. */
@@ -47,7 +47,7 @@ export async function handleJobMessage(
   const current = created ? run : await env.state.getRun(run.runId);
   if (!current) throw new Error(`run ${run.runId} vanished after insert`);
   if (current.status === 'RUNNING' && current.phase === 'split') {
-    await planStage(env, env.jobs.get(current.job), current, current.stage);
+    await planOrFail(env, env.jobs.get(current.job), current, current.stage);
   }
   if (created)
     env.logger.info(`run ${run.runId} of job ${run.job} started`, { runId: run.runId, job: run.job });

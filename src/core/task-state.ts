@@ -5,6 +5,11 @@
 //      ▲ ▲               │  ├──commit a slice at the time budget──► PENDING (+ slice, checkpoint)
 //      │ └─lease expired─┘  ├──fail, attempts left──► PENDING
 //      └────────────────────┘  └──fail, permanent or last attempt──► FAILED
+//   a claim beyond maxAttempts (every earlier attempt died without reporting) ──► FAILED
+//
+// Attempts are counted when they are claimed, so the limit holds whatever kills a process.
+// Every transition records which attempt made it, so an attempt whose write applied but whose
+// answer was lost (an ambiguous commit, retried) recognises its own write as success.
 
 import { endAttempt, startAttempt } from './attempt-history.ts';
 import type { ErrorInfo } from './errors.ts';
@@ -15,6 +20,8 @@ export interface Claim {
   owner: string;
   now: number;
   leaseMillis: number;
+  /** Claims per slice; a claim beyond it fails the task instead (its attempts all died). */
+  maxAttempts?: number;
 }
 
 export function claimable(task: TaskRecord, now: number): boolean {
@@ -22,10 +29,34 @@ export function claimable(task: TaskRecord, now: number): boolean {
   return task.state === 'RUNNING' && (task.leaseExpiresAt ?? 0) <= now;
 }
 
-export function claimTask({ owner, now, leaseMillis }: Claim) {
+export function claimTask({ owner, now, leaseMillis, maxAttempts }: Claim) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (!claimable(task, now)) return undefined;
     const iso = new Date(now).toISOString();
+    const used = sliceAttempts(task);
+    if (maxAttempts !== undefined && used >= maxAttempts) {
+      const { leaseOwner: _o, leaseExpiresAt: _l, ...rest } = task;
+      const message =
+        task.state === 'RUNNING'
+          ? `attempt ${task.attempt} died without reporting (process killed: out of memory or timeout?); ` +
+            `all ${used} of ${maxAttempts} attempts are used`
+          : `all ${used} of ${maxAttempts} attempts are used`;
+      return {
+        ...rest,
+        state: 'FAILED',
+        error: {
+          name: 'AttemptsExhausted',
+          message: `${message}. Resume the run (cloudreduce resume) once the cause is fixed, or raise maxAttempts.`,
+          ...(task.error?.position ? { position: task.error.position } : {}),
+        },
+        failedAttempt: task.attempt,
+        failures: (task.failures ?? 0) + 1,
+        updatedAt: iso,
+        finishedAt: iso,
+        // The dead attempt's open timeline entry ends here, marked failed.
+        ...endAttempt(task, task.attempt, 'failed', now, message),
+      };
+    }
     return {
       ...task,
       state: 'RUNNING',
@@ -62,6 +93,7 @@ export function commitTask(
     return {
       ...rest,
       state: 'DONE',
+      committedAttempt: attempt,
       output,
       counters: sumCounters([task.counters, counters]),
       finishedAt: iso,
@@ -91,6 +123,7 @@ export function commitSlice(
       ...rest,
       state: 'PENDING',
       slices: [...(task.slices ?? []), { attempt, output, counters }],
+      attemptsFrom: attempt,
       checkpoint,
       counters: sumCounters([task.counters, counters]),
       updatedAt: new Date(now).toISOString(),
@@ -100,9 +133,24 @@ export function commitSlice(
   };
 }
 
-/** Attempts at the current slice: the claims since the last slice commit (maxAttempts bounds these). */
+/** Attempts at the current slice: the claims that count since the last slice commit (≤ maxAttempts). */
 export function sliceAttempts(task: TaskRecord): number {
-  return task.attempt - (task.slices?.at(-1)?.attempt ?? 0);
+  return task.attempt - Math.max(task.attemptsFrom ?? 0, task.slices?.at(-1)?.attempt ?? 0);
+}
+
+/** This attempt's commit is the one recorded (it may have applied although its answer was lost). */
+export function committedBy(task: TaskRecord, attempt: number): boolean {
+  return task.state === 'DONE' && task.committedAttempt === attempt;
+}
+
+/** This attempt's slice commit is recorded (its answer may have been lost). */
+export function slicedBy(task: TaskRecord, attempt: number): boolean {
+  return task.slices?.some((slice) => slice.attempt === attempt) ?? false;
+}
+
+/** This attempt's failure is recorded: FAILED by it, or given back for a retry by it. */
+export function failedBy(task: TaskRecord, attempt: number): boolean {
+  return task.failedAttempt === attempt && (task.state === 'FAILED' || task.attempt === attempt);
 }
 
 /**
@@ -118,6 +166,7 @@ export function failTask(attempt: number, error: ErrorInfo, final: boolean, now:
       ...rest,
       state: final ? 'FAILED' : 'PENDING',
       error,
+      failedAttempt: attempt,
       failures: (task.failures ?? 0) + 1,
       updatedAt: iso,
       ...(final ? { finishedAt: iso } : {}),
@@ -127,17 +176,31 @@ export function failTask(attempt: number, error: ErrorInfo, final: boolean, now:
   };
 }
 
-/** Gives a RUNNING task back (its worker is known to be gone, e.g. on `cloudreduce resume`). */
+/**
+ * Gives a RUNNING task back (its worker is known to be gone, e.g. on `cloudreduce resume` after
+ * the process was killed): that attempt was stopped, not failed, so it does not count.
+ */
 export function releaseTask(now: number) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING') return undefined;
     const { leaseOwner: _o, leaseExpiresAt: _l, ...rest } = task;
+    const from = task.attempt - sliceAttempts(task);
     return {
       ...rest,
       state: 'PENDING',
+      attemptsFrom: from + 1,
       updatedAt: new Date(now).toISOString(),
       ...endAttempt(task, task.attempt, 'released', now),
     };
+  };
+}
+
+/** A FAILED task starts over when its run is resumed: committed slices kept, a fresh attempt budget. */
+export function retryTask(now: number) {
+  return (task: TaskRecord): TaskRecord | undefined => {
+    if (task.state !== 'FAILED') return undefined;
+    const { finishedAt: _f, ...rest } = task;
+    return { ...rest, state: 'PENDING', attemptsFrom: task.attempt, updatedAt: new Date(now).toISOString() };
   };
 }
 

@@ -31,11 +31,6 @@ export function formatOfName(name: string): Format | undefined {
   return undefined;
 }
 
-/** A body whose first non-blank character is '[' is a JSON array; anything else is NDJSON. */
-export function sniffFormat(text: string): Format {
-  return text.trimStart().startsWith('[') ? 'json' : 'ndjson';
-}
-
 export function parseRecords(text: string, format: Format): Parsed {
   if (format === 'csv') return { ...parseCsv(text), fromText: true };
   if (format === 'json') return { records: parseJsonArray(text), fromText: false };

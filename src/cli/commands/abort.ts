@@ -12,7 +12,7 @@ export const ABORT_HELP = `Usage: cloudreduce abort RUN_ID [--data-dir DIR]
 Marks a running run ABORTED. Its tasks stop at their next lease check; nothing more is written.`;
 
 export async function abortCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('abort', argv, {});
+  const { values, positionals } = parse('abort', argv, {}, ['RUN_ID']);
   const common = commonOptions(values, io.env);
   const runId = positionals[0];
   if (common.help || !runId) {

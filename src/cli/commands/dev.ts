@@ -38,14 +38,19 @@ Function log level: env CLOUDREDUCE_LOG (debug, info, warning, error; default in
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function devCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse('dev', argv, {
-    project: { type: 'string' },
-    prefix: { type: 'string' },
-    namespace: { type: 'string' },
-    lease: { type: 'string' },
-    'sweep-every': { type: 'string' },
-    quiet: { type: 'boolean' },
-  });
+  const { values } = parse(
+    'dev',
+    argv,
+    {
+      project: { type: 'string' },
+      prefix: { type: 'string' },
+      namespace: { type: 'string' },
+      lease: { type: 'string' },
+      'sweep-every': { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    [],
+  );
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(DEV_HELP);

@@ -15,7 +15,7 @@ Continues a run that was interrupted. Work already committed is kept; tasks that
 running are released and run again, then the run goes on to its end.`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('resume', argv, { workers: { type: 'string' } });
+  const { values, positionals } = parse('resume', argv, { workers: { type: 'string' } }, ['RUN_ID']);
   const common = commonOptions(values, io.env);
   const runId = positionals[0];
   if (common.help || !runId) {

@@ -27,14 +27,19 @@ at the prices of src/core/prices.ts, or of a JSON file given by --prices FILE or
 CLOUDREDUCE_PRICES (docs/ui.md).`;
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('status', argv, {
-    limit: { type: 'string' },
-    dev: { type: 'boolean' },
-    project: { type: 'string' },
-    namespace: { type: 'string' },
-    database: { type: 'string' },
-    prices: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'status',
+    argv,
+    {
+      limit: { type: 'string' },
+      dev: { type: 'boolean' },
+      project: { type: 'string' },
+      namespace: { type: 'string' },
+      database: { type: 'string' },
+      prices: { type: 'string' },
+    },
+    ['RUN_ID'],
+  );
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(STATUS_HELP);

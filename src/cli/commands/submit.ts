@@ -34,12 +34,17 @@ Options:
   --json                   print {"runId", "messageId", "target"} as JSON`;
 
 export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('submit', argv, {
-    input: { type: 'string', multiple: true },
-    ...JOB_MESSAGE_OPTIONS,
-    project: { type: 'string' },
-    topic: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'submit',
+    argv,
+    {
+      input: { type: 'string', multiple: true },
+      ...JOB_MESSAGE_OPTIONS,
+      project: { type: 'string' },
+      topic: { type: 'string' },
+    },
+    ['JOB'],
+  );
   const common = commonOptions(values, io.env);
   const jobArg = positionals[0];
   if (!jobArg) {
