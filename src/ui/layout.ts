@@ -37,10 +37,7 @@ export function page(options: PageOptions, body: Html): Html {
         ${
           live
             ? html`<script>
-                // A form on its way (abort, resume) is not cut short by the reload.
-                let submitting = false;
-                document.addEventListener('submit', (e) => (submitting ||= !e.defaultPrevented));
-                setTimeout(() => submitting || location.reload(), ${options.refreshMillis});
+                ${raw(liveScript(options.refreshMillis!))};
               </script>`
             : ''
         }
@@ -103,6 +100,36 @@ export function time(iso: string | undefined): string {
 export function pageOf(query: string | undefined): number {
   const n = Number(query);
   return Number.isSafeInteger(n) && n >= 1 ? n - 1 : 0;
+}
+
+/**
+ * A live page fetches itself again every \`ms\` and swaps in the new <main> (no navigation, so the
+ * scroll position stays), until the page says it is no longer live. A form on its way (abort,
+ * resume, a filter) stops the refreshing, so a reload never cuts it short.
+ */
+function liveScript(ms: number): string {
+  return `
+let submitting = false;
+document.addEventListener('submit', (e) => { submitting ||= !e.defaultPrevented; });
+async function refresh() {
+  if (submitting) return;
+  try {
+    const res = await fetch(location.href, { headers: { accept: 'text/html' } });
+    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+    const main = doc.querySelector('main');
+    if (submitting || !res.ok || !main) return;
+    document.querySelector('main').replaceWith(main);
+    if (doc.body.dataset.live !== 'yes') {
+      document.body.dataset.live = 'no';
+      document.querySelector('header .live')?.remove();
+      return;
+    }
+  } catch {
+    // the server is gone or restarting: try again later
+  }
+  setTimeout(refresh, ${ms});
+}
+setTimeout(refresh, ${ms});`;
 }
 
 const STYLE = `

@@ -186,21 +186,21 @@ function taskFilter(base: string, v: RunView): Html {
   return html`<form class="filters" method="get" action="${base}">
     <label
       >stage
-      <select name="stage" onchange="this.form.submit()">
+      <select name="stage" onchange="this.form.requestSubmit()">
         ${option('', v.filter.stage === undefined, 'all')}
         ${v.run.stages.map((s, i) => option(String(i), v.filter.stage === i, s.name))}
       </select></label
     >
     <label
       >phase
-      <select name="phase" onchange="this.form.submit()">
+      <select name="phase" onchange="this.form.requestSubmit()">
         ${option('', v.filter.phase === undefined, 'all')} ${option('map', v.filter.phase === 'map')}
         ${option('reduce', v.filter.phase === 'reduce')}
       </select></label
     >
     <label
       >state
-      <select name="state" onchange="this.form.submit()">
+      <select name="state" onchange="this.form.requestSubmit()">
         ${option('', v.filter.state === undefined, 'all')}
         ${['PENDING', 'RUNNING', 'DONE', 'FAILED'].map((s) => option(s, v.filter.state === s))}
       </select></label

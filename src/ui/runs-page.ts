@@ -27,14 +27,14 @@ export async function runsPage(
     <form class="filters" method="get" action="/">
       <label
         >job
-        <select name="job" onchange="this.form.submit()">
+        <select name="job" onchange="this.form.requestSubmit()">
           <option value="">all</option>
           ${jobs.map((j) => html`<option value="${j}" ${j === filter.job ? 'selected' : ''}>${j}</option>`)}
         </select></label
       >
       <label
         >status
-        <select name="status" onchange="this.form.submit()">
+        <select name="status" onchange="this.form.requestSubmit()">
           <option value="">all</option>
           ${STATUSES.map(
             (s) => html`<option value="${s}" ${s === filter.status ? 'selected' : ''}>${s}</option>`,

@@ -148,6 +148,9 @@ describe('cloudreduce ui in Chromium', { skip }, () => {
       await sleep(100);
     }
     assert.equal((await state.getRun(RUNS.resumable))?.status, 'DONE');
+    // The open page refreshes itself: it shows DONE without a reload, and stops refreshing.
+    await page.waitForFunction(() => document.body.dataset.live === 'no', undefined, { timeout: 60_000 });
+    assert.equal(await page.locator('h1 .badge').innerText(), 'DONE');
     await page.goto(`${server.url}/runs/${RUNS.resumable}/timeline`);
     const outcomes = await page
       .locator('g.attempt')
