@@ -1,5 +1,6 @@
 // `cloudreduce ui`: the status pages in a browser, over the same state `status` reads.
 
+import { mkdirSync } from 'node:fs';
 import { ConfigError } from '../../core/errors.ts';
 import { loadJobs, userJobModules } from '../../runtime/job-modules.ts';
 import { LocalResumer } from '../../ui/local-resume.ts';
@@ -53,8 +54,10 @@ export async function uiCommand(argv: readonly string[], io: CliIo): Promise<num
         'they have no login. Use the default 127.0.0.1 unless this network is yours alone.',
     );
   const prices = loadPrices(values.prices, io.env, io.cwd);
-  const { state, where } = await openState(values, common.dataDir, io.env);
   const local = !values.dev && values.project === undefined;
+  // A directory with no runs yet: the pages say so, and show the runs started after.
+  if (local) mkdirSync(common.dataDir, { recursive: true });
+  const { state, where } = await openState(values, common.dataDir, io.env);
   const userModules = userJobModules(common.jobModules, io.env, io.cwd);
   const resumer = local ? new LocalResumer(common.dataDir, userModules, io.cwd, io.env) : undefined;
   const source: UiSource = {
