@@ -5,6 +5,7 @@ import { ABORT_HELP, abortCommand } from './commands/abort.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { DEV_HELP, devCommand } from './commands/dev.ts';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.ts';
+import { INIT_HELP, initCommand } from './commands/init.ts';
 import { JOBS_HELP, jobsCommand } from './commands/jobs.ts';
 import { PACKAGE_HELP, packageCommand } from './commands/package.ts';
 import { QUERY_HELP, queryCommand } from './commands/query.ts';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   dev: { run: devCommand, help: DEV_HELP, summary: 'start the emulated cloud here (emulators + functions)' },
   submit: { run: submitCommand, help: SUBMIT_HELP, summary: 'start a job in the dev cloud or a project' },
   package: { run: packageCommand, help: PACKAGE_HELP, summary: 'build the function archive to deploy' },
+  init: { run: initCommand, help: INIT_HELP, summary: 'start a project: example job, test, terraform' },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]
