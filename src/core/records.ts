@@ -56,6 +56,11 @@ export interface RunRecord {
   error?: ErrorInfo & { taskId?: string };
   /** Where the request came from: "cli", "scheduler:<name>", "message:<id>". */
   origin?: string;
+  /**
+   * The module (file URL) the job was loaded from, when it is not built in: `cloudreduce resume` and
+   * `status` find the job through it, so a run started as `cloudreduce run ./jobs/x.ts` needs no --jobs.
+   */
+  jobModule?: string;
 }
 
 export interface TaskOutput {

@@ -39,6 +39,8 @@ export async function handleJobMessage(
   try {
     message = parseJobMessage(data);
     run = buildRun(env.jobs.get(message.job), message, now, meta);
+    const jobModule = env.jobs.moduleOf(run.job);
+    if (jobModule) run.jobModule = jobModule;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return reject(env, data, message, meta, err, now);

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../core/errors.ts';
 import type { Job } from '../core/job.ts';
 import { JobRegistry } from '../core/registry.ts';
+import { checkModuleType, importFailure } from './module-type.ts';
 
 // Compiled output (dist/) has .js files where the source has .ts.
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -63,12 +64,13 @@ export function toModuleUrl(spec: string, cwd: string): string {
 
 export async function loadJobs(userModules: readonly string[] = []): Promise<JobRegistry> {
   const registry = new JobRegistry();
+  for (const module of userModules) checkModuleType(module);
   for (const module of [BUILT_INS, ...userModules]) {
     let exports: Record<string, unknown>;
     try {
       exports = await importJobModule(module);
     } catch (err) {
-      throw new ConfigError(`Could not load job module ${module}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(importFailure(module, err), { cause: err });
     }
     const jobs = Object.values(exports).filter(isJob);
     if (jobs.length === 0 && module !== BUILT_INS) {
@@ -76,7 +78,8 @@ export async function loadJobs(userModules: readonly string[] = []): Promise<Job
         `Job module ${module} exports no job. Export the result of defineJob(...), e.g. \`export default defineJob({...})\`.`,
       );
     }
-    for (const job of jobs) registry.register(job, module);
+    // Built-in jobs have no module: workers and functions always load them.
+    for (const job of jobs) registry.register(job, module === BUILT_INS ? undefined : module);
   }
   return registry;
 }

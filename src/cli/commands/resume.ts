@@ -1,8 +1,10 @@
 // `cloudreduce resume RUN_ID`: continues a run whose process died (killed, crashed, Ctrl-C): its
 // committed tasks stay committed; the rest are released and run again.
 
-import { ConfigError } from '../../core/errors.ts';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../core/errors.ts';
+import type { RunRecord } from '../../core/records.ts';
 import { SqliteStateStore } from '../../adapters/local/sqlite-state-store.ts';
 import { localPaths } from '../../runtime/local-adapters.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
@@ -12,7 +14,9 @@ import { superviseRun } from './supervise.ts';
 export const RESUME_HELP = `Usage: cloudreduce resume RUN_ID [--workers N] [--data-dir DIR] [--jobs MODULE]...
 
 Continues a run that was interrupted. Work already committed is kept; tasks that were
-running are released and run again, then the run goes on to its end.`;
+running are released and run again, then the run goes on to its end. A run started from a
+job module (cloudreduce run ./jobs/x.ts) loads that module again; --jobs is needed only
+when the module has moved.`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('resume', argv, { workers: { type: 'string' } });
@@ -22,8 +26,21 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
     io.out(RESUME_HELP);
     return common.help ? 0 : 2;
   }
-  const session = await openCli(common, io);
-  const budget = await storedBudget(common.dataDir, runId);
+  const stored = await storedRun(common.dataDir, runId);
+  const storedPath = stored?.jobModule?.startsWith('file:') ? fileURLToPath(stored.jobModule) : undefined;
+  const jobModules = [...common.jobModules];
+  if (storedPath && existsSync(storedPath)) jobModules.push(stored!.jobModule!);
+  const session = await openCli({ ...common, jobModules }, io);
+  if (stored && stored.status === 'RUNNING' && !session.jobs.has(stored.job)) {
+    throw new ConfigError(
+      `Run ${runId} is of job "${stored.job}", ` +
+        (stored.jobModule
+          ? `loaded from ${storedPath ?? stored.jobModule}, which is no longer there. `
+          : 'which no job module registers. ') +
+        `Pass the module that exports it: cloudreduce resume ${runId} --jobs ./path/to/job.ts`,
+    );
+  }
+  const budget = stored?.options.memoryBudgetBytes || undefined;
   return superviseRun(
     session,
     common,
@@ -44,13 +61,13 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   );
 }
 
-/** The run's memory budget, to size the worker heaps before the runtime starts. */
-async function storedBudget(dataDir: string, runId: string): Promise<number | undefined> {
+/** The run as stored: its job module, and its memory budget to size the worker heaps. */
+async function storedRun(dataDir: string, runId: string): Promise<RunRecord | undefined> {
   const path = localPaths(dataDir).state;
   if (!existsSync(path)) return undefined; // the runtime then says there is no such run
   const state = new SqliteStateStore(path);
   try {
-    return (await state.getRun(runId))?.options.memoryBudgetBytes || undefined;
+    return await state.getRun(runId);
   } finally {
     await state.close();
   }

@@ -59,6 +59,7 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
       return 0;
     }
     io.out(runSummary(run));
+    if (run.jobModule) io.out(`job module: ${run.jobModule}`);
     if (run.status === 'RUNNING') io.out(`phase: ${run.stages[run.stage]?.name ?? run.stage} ${run.phase}`);
     if (tasks.length) io.out(`\ntasks:\n${table(tasks.map(taskRow))}`);
     for (const t of tasks.filter((t) => t.error && t.state !== 'DONE')) {
