@@ -16,7 +16,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.ts';
-import { BUILT_INS, loadJobs } from '../runtime/job-modules.ts';
+import { loadJobs } from '../runtime/job-modules.ts';
 import { bundle, type BundledPackage, type External } from './bundle.ts';
 import { pruneLockfile, type Lockfile } from './lockfile.ts';
 import { functionPackage, type ProjectPackage } from './manifest.ts';
@@ -94,7 +94,7 @@ export async function buildFunctionArchive(options: PackageOptions): Promise<Pac
   });
   const builtInJobs = registry
     .list()
-    .filter((e) => e.module === BUILT_INS)
+    .filter((e) => e.module === undefined) // built-ins register without a module
     .map((e) => e.job.name);
 
   const sources = cloudreduceSources();
