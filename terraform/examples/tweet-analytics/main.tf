@@ -4,14 +4,14 @@
 # day-partitioned table (exercise_summary). Both are built-in jobs.
 #
 #   npm run package                                         # build/function-source.zip
-#   cp -r terraform/examples/tweet-analytics my-deploy      # set the project and invokers below
-#   terraform -chdir=my-deploy init
-#   terraform -chdir=my-deploy apply
+#   # set the project and invokers below, then:
+#   terraform -chdir=terraform/examples/tweet-analytics init
+#   terraform -chdir=terraform/examples/tweet-analytics apply
 #
 # Then send tweets (docs/ingest.md), either over HTTP as a principal of ingest_invokers:
 #   curl -X POST -H "Authorization: Bearer $(gcloud auth print-identity-token)" \
 #     -H 'Content-Type: application/x-ndjson' --data-binary @tweets.ndjson \
-#     "$(terraform -chdir=my-deploy output -raw ingest_url)?kind=Tweet"
+#     "$(terraform -chdir=terraform/examples/tweet-analytics output -raw ingest_url)?kind=Tweet"
 # or as files: gcloud storage cp tweets.ndjson gs://my-project-id-cloudreduce-incoming/ingest/Tweet/
 # and export each day's exercise logs under gs://my-project-id-cloudreduce-incoming/problem-logs/
 # (the job keeps only the records of its date, so expire old exports with a lifecycle rule to keep

@@ -6,9 +6,9 @@
 # thing into infra/main.tf), with source pointing into this repository instead of node_modules:
 #
 #   npm run package                                   # build/function-source.zip
-#   cp -r terraform/examples/wordcount my-deploy      # then set the project below
-#   terraform -chdir=my-deploy init
-#   terraform -chdir=my-deploy apply
+#   # set the project below (my-project-id), then:
+#   terraform -chdir=terraform/examples/wordcount init
+#   terraform -chdir=terraform/examples/wordcount apply
 #   gcloud storage cp books/*.txt gs://my-project-id-cloudreduce-incoming/books/
 #   gcloud storage cp tweets.ndjson gs://my-project-id-cloudreduce-incoming/ingest/Tweet/
 #
