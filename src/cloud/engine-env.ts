@@ -55,17 +55,19 @@ export async function createCloudEnv(config: CloudConfig, options: CloudEnvOptio
     datastore,
     ...(config.datastore.namespace ? { namespace: config.datastore.namespace } : {}),
   });
+  const blobs = new GcsBlobStore({ bucket: config.workBucket, prefix: config.workPrefix, storage });
   const warehouse = new BigQueryWarehouse({
     projectId: config.projectId,
     dataset: config.bigquery.dataset,
     location: config.bigquery.location,
     bucket: config.workBucket,
     sourcePrefix: config.workPrefix,
+    blobs,
     ...(config.bigquery.apiEndpoint ? { apiEndpoint: config.bigquery.apiEndpoint } : {}),
   });
   mkdirSync(config.scratchDir, { recursive: true });
   const env: EngineEnv = {
-    blobs: new GcsBlobStore({ bucket: config.workBucket, prefix: config.workPrefix, storage }),
+    blobs,
     bus,
     state,
     entities: new DatastoreEntityStore({ projectId: config.projectId, datastore }),

@@ -96,7 +96,7 @@ export async function buildFunctionArchive(options: PackageOptions): Promise<Pac
   });
   const builtInJobs = registry
     .list()
-    .filter((e) => e.module === undefined) // built-ins register without a module
+    .filter((e) => e.module === undefined) // built-in jobs register without a module
     .map((e) => e.job.name);
 
   const sources = cloudreduceSources();

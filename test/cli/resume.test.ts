@@ -44,8 +44,18 @@ test('a run killed with SIGKILL mid-map and resumed equals an uninterrupted run'
         if (doneBeforeKill.length >= 2) break;
       }
       assert.ok(doneBeforeKill.length >= 2, 'some map tasks committed before the kill');
+      const running = await runCli(['status', 'killed-run'], killed);
+      assert.match(running.stdout, /^RUNNING slow-count run killed-run \(still running in process \d+\)$/m);
       child.kill('SIGKILL');
       await exited;
+      // Nothing runs it any more: status says so, and how to continue it, instead of "still running".
+      const detail = await runCli(['status', 'killed-run'], killed);
+      assert.match(
+        detail.stdout,
+        /^RUNNING slow-count run killed-run \(interrupted: no process holds it; resume with cloudreduce resume killed-run\)$/m,
+      );
+      const list = await runCli(['status'], killed);
+      assert.match(list.stdout, /^killed-run\s+slow-count\s+RUNNING\s+main map \(interrupted\)/m);
       const after = await state.getRun('killed-run');
       assert.equal(after?.status, 'RUNNING', 'a killed run stays RUNNING, resumable');
       const done = await state.countTasks('killed-run', { phase: 'map', state: 'DONE' });

@@ -158,6 +158,9 @@ test("the project's own job test runs with node --test and cloudreduce/testing",
 
 test("the installed CLI runs the project's TypeScript job by path and queries its table", async () => {
   const cli = join(project, 'node_modules/.bin/cloudreduce');
+  const version = mustSucceed('cloudreduce --version', await run(cli, ['--version'], project));
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.stdout.trim(), pkg.version);
   const r = mustSucceed(
     'cloudreduce run',
     await run(

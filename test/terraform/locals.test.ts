@@ -131,7 +131,7 @@ describe('functions', () => {
       await assert.rejects(
         evaluate('local.functions', { tfvars }),
         messagePattern(
-          'functions may only have keys split, map, reduce, finalize, sweeper, ingest and ingest-object',
+          'functions may only have keys split, map, reduce, finalize, sweeper, ingest, ingest-object and dead-letter',
         ),
         `functions.${unknown}`,
       );

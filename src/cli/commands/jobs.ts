@@ -10,7 +10,7 @@ Lists the registered jobs: the built-in ones and those from your modules (--jobs
 CLOUDREDUCE_JOBS environment variable, or "cloudreduce": {"jobs": [...]} in package.json).`;
 
 export async function jobsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse('jobs', argv, {});
+  const { values } = parse('jobs', argv, {}, []);
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(JOBS_HELP);

@@ -19,7 +19,7 @@ job module (cloudreduce run ./jobs/x.ts) loads that module again; --jobs is need
 when the module has moved.`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('resume', argv, { workers: { type: 'string' } });
+  const { values, positionals } = parse('resume', argv, { workers: { type: 'string' } }, ['RUN_ID']);
   const common = commonOptions(values, io.env);
   const runId = positionals[0];
   if (common.help || !runId) {
