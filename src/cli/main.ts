@@ -29,7 +29,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/status.ts').then((m) => ({ run: m.statusCommand, help: m.STATUS_HELP })),
   },
   resume: {
-    summary: 'continue an interrupted run',
+    summary: 'continue an interrupted or failed run',
     load: () => import('./commands/resume.ts').then((m) => ({ run: m.resumeCommand, help: m.RESUME_HELP })),
   },
   abort: {
@@ -64,10 +64,18 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start a job in the dev cloud or a project',
     load: () => import('./commands/submit.ts').then((m) => ({ run: m.submitCommand, help: m.SUBMIT_HELP })),
   },
+  ui: {
+    summary: 'status pages in a browser: runs, timeline, cost, abort',
+    load: () => import('./commands/ui.ts').then((m) => ({ run: m.uiCommand, help: m.UI_HELP })),
+  },
   package: {
     summary: 'build the function archive to deploy',
     load: () =>
       import('./commands/package.ts').then((m) => ({ run: m.packageCommand, help: m.PACKAGE_HELP })),
+  },
+  init: {
+    summary: 'start a project: example job, its test, terraform',
+    load: () => import('./commands/init.ts').then((m) => ({ run: m.initCommand, help: m.INIT_HELP })),
   },
 };
 

@@ -11,6 +11,7 @@ import type { JobMessage } from '../core/messages.ts';
 import type { RunRecord } from '../core/records.ts';
 import type { JobRegistry } from '../core/registry.ts';
 import { newRunId } from '../core/split.ts';
+import { resumeRun } from '../core/resume.ts';
 import { sweepRun } from '../core/sweeper.ts';
 import { handleDeadLetter } from '../core/dead-letter.ts';
 import { LocalMessageBus, type FaultPlan } from '../adapters/local/local-message-bus.ts';
@@ -119,9 +120,10 @@ export class LocalRuntime {
   }
 
   /** Continues a run after its process died: releases its leases and re-publishes its work. */
+  /** Goes on with a RUNNING run whose process died, or a FAILED one whose cause is gone. */
   async resume(runId: string): Promise<void> {
     this.#hold(runId);
-    await sweepRun(this.env, runId, { releaseRunning: true });
+    await resumeRun(this.env, runId, { releaseRunning: true });
   }
 
   /** Waits until the run leaves RUNNING, sweeping on a timer; `onTick` sees the run each time. */

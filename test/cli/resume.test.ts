@@ -98,7 +98,58 @@ test('resume refuses a run that is not RUNNING, and an unknown run, with a clear
     assert.equal(done.code, 0, done.stderr);
     const again = await runCli(['resume', 'finished', '--jobs', FIXTURE_JOBS], dir);
     assert.equal(again.code, 2);
-    assert.match(again.stderr, /Run finished is DONE; only a RUNNING run can be resumed/);
+    assert.match(again.stderr, /Run finished is DONE; only a RUNNING or FAILED run can be resumed/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a FAILED run resumes once its cause is gone: committed tasks kept, the failed task starts over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'resume-failed-'));
+  const blocker = join(dir, 'disk-full');
+  try {
+    await writeFile(blocker, '');
+    const failed = await runCli(
+      [
+        'run',
+        'blocked-count',
+        '--jobs',
+        FIXTURE_JOBS,
+        '--param',
+        `blocker=${blocker}`,
+        '--run-id',
+        'blocked',
+      ],
+      dir,
+    );
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr + failed.stdout, /blocked by/);
+    const state = new SqliteStateStore(join(dir, '.cloudreduce', 'state.db'));
+    const doneBefore = (await state.listTasks('blocked', { state: 'DONE' })).map((t) => [
+      t.taskId,
+      t.attempt,
+    ]);
+    await state.close();
+    assert.ok(doneBefore.length > 0, 'some map tasks committed before the failure');
+
+    await rm(blocker);
+    const resumed = await runCli(['resume', 'blocked', '--jobs', FIXTURE_JOBS], dir);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /^DONE blocked-count run blocked/m);
+    const q = await runCli(['query', 'SELECT bucket, n FROM blocked_counts ORDER BY bucket', '--json'], dir);
+    assert.deepEqual(JSON.parse(q.stdout), [
+      { bucket: 0, n: 14 },
+      { bucket: 1, n: 13 },
+      { bucket: 2, n: 13 },
+    ]);
+    const after = new SqliteStateStore(join(dir, '.cloudreduce', 'state.db'));
+    try {
+      for (const [taskId, attempt] of doneBefore)
+        assert.equal((await after.getTask('blocked', taskId as string))?.attempt, attempt, `${taskId} kept`);
+      assert.equal((await after.getRun('blocked'))?.resumes, 1);
+    } finally {
+      await after.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

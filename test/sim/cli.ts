@@ -30,11 +30,13 @@ let failing = 0;
 const statuses = new Map<string, number>();
 let events = 0;
 for (let seed = first; seed < first + runs; seed++) {
-  const result = await simulate(seed);
+  // Without the trace (faster); a failing seed is run again with it: a seed replays exactly.
+  let result = await simulate(seed, { trace: runs === 1 });
   statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
   events += result.events;
   if (result.violations.length > 0) {
     failing++;
+    if (runs > 1) result = await simulate(seed, { trace: true });
     console.log(`\nFAIL seed ${seed}: ${result.description}`);
     for (const v of result.violations) console.log(`  ✗ ${v}`);
     console.log(`  reproduce: npm run simulate -- --seed ${seed} --trace`);

@@ -29,9 +29,9 @@ test('defect 1: a stage re-planned after its input changed keeps its one plan (n
     'crash-before',
     (p, op) => p.name.startsWith('jobs') && op === 'state.updateRun',
   );
-  world.sched.at(5_000, () =>
-    world.files.files.set('in/f1.txt', Buffer.from('four five six\nseven\neight nine\nten eleven twelve\n')),
-  );
+  world.sched.at(5_000, () => {
+    world.files.files.set('in/f1.txt', Buffer.from('four five six\nseven\neight nine\nten eleven twelve\n'));
+  });
   send(world, { job: 'sim-lines', runId: 'r1', shards: 3, partitions: 1, inputs: ['in/*.txt'] });
   await world.run();
   assert.ok(crash.fired());
@@ -167,5 +167,49 @@ test('defect 5: a failed task whose run-failure write failed is repaired: the ru
   assert.equal(run?.status, 'FAILED');
   assert.equal(run.error?.taskId, 's0-map-00000');
   assert.match(run.error!.message, /record 3 is corrupt/);
+  assert.deepEqual(world.violations, []);
+});
+
+test('found by the simulator: a create-only part upload that applied but was retried does not cost an attempt', async () => {
+  const world = quietWorld();
+  const fault = faultAt(
+    world,
+    'ambiguous-retried',
+    (p, op) => p.name.startsWith('map') && op === 'blobs.put',
+  );
+  send(world, { job: 'sim-squares', runId: 'u1', shards: 1, maxAttempts: 1 });
+  await world.run();
+  assert.ok(fault.fired());
+  const run = world.state.runs.get('u1');
+  assert.equal(run?.status, 'DONE', JSON.stringify(run?.error));
+  assert.equal(world.warehouse.tables.get('sim_squares')?.length, 37);
+  assert.deepEqual(world.violations, []);
+});
+
+test('defect 1: two planners at once over a changing listing, with interleaved batches of more than 500 splits, share one plan', async () => {
+  const world = quietWorld();
+  world.files.files.set('in/f0.txt', Buffer.from('abcdefg\n'.repeat(600)));
+  // The first planner stalls between its two insert batches; meanwhile a file lands and a
+  // duplicate delivery of the job message plans the stage again.
+  let batches = 0;
+  world.gate.script = (p, op) =>
+    p.name.startsWith('jobs') && op === 'state.insertTasks' && ++batches === 2 ? 'slow' : undefined;
+  world.sched.at(500, () => {
+    world.files.files.set('in/f1.txt', Buffer.from('hijklmn\n'.repeat(600)));
+  });
+  const message = { job: 'sim-lines', runId: 'big', shards: 600, partitions: 1, inputs: ['in/*.txt'] };
+  world.deliverJob({ id: 'j1', data: message, attributes: {} }, 0);
+  world.deliverJob({ id: 'j1', data: message, attributes: {} }, 1_000);
+  await world.run();
+  const run = world.state.runs.get('big');
+  assert.equal(run?.status, 'DONE', JSON.stringify(run?.error));
+  assert.ok(run.stages[0]!.mapTasks! > 500, `${run.stages[0]!.mapTasks} map tasks`);
+  const files = ndjsonRecords(world, run, 'files') as { file: string; lines: number }[];
+  const byFile = JSON.stringify(Object.fromEntries(files.map((f) => [f.file, f.lines])));
+  assert.ok(
+    byFile === JSON.stringify({ 'in/f0.txt': 600 }) ||
+      byFile === JSON.stringify({ 'in/f0.txt': 600, 'in/f1.txt': 600 }),
+    byFile,
+  );
   assert.deepEqual(world.violations, []);
 });

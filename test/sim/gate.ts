@@ -44,7 +44,7 @@ export class Gate {
         proc.frozenUntil = sched.now + latency;
       }
       sched.at(latency, () => {
-        if (proc.dead) return;
+        if (proc.dead) return false;
         const line = `#${proc.id} ${proc.name}: ${op}${label ? ` ${label}` : ''}`;
         if (fault === 'crash-before') return sched.kill(proc, `before ${op}${label ? ` ${label}` : ''}`);
         if (fault === 'transient') {
@@ -68,7 +68,7 @@ export class Gate {
           sched.log(`${line} → applied, but the caller gets ${code}`);
           return reject(new TransientError(`injected: ${op} returned ${code} (it was applied)`));
         }
-        sched.log(`${line}${fault === 'none' ? '' : ` → ${fault}`}${describe(result)}`);
+        if (sched.tracing) sched.log(`${line}${fault === 'none' ? '' : ` → ${fault}`}${describe(result)}`);
         resolve(result);
       });
     });

@@ -17,11 +17,15 @@ export type StateWrite =
   | { kind: 'run'; before: RunRecord | undefined; after: RunRecord }
   | { kind: 'task'; before: TaskRecord | undefined; after: TaskRecord };
 
-const clone = <T>(value: T): T => structuredClone(value);
+// Records are plain JSON (Datastore and SQLite store them as they are), so they are kept as JSON
+// text: every read parses a private copy, as a real store's would be.
+const parse = <T>(text: string): T => JSON.parse(text) as T;
 
 export class MemoryStateStore implements StateStore {
   readonly runs = new Map<string, RunRecord>();
   readonly tasks = new Map<string, Map<string, TaskRecord>>();
+  /** The JSON text of every stored record, by run id and by "runId/taskId": what reads parse. */
+  readonly #text = new Map<string, string>();
   onWrite: (write: StateWrite) => void = () => {};
 
   async insertRun(run: RunRecord): Promise<boolean> {
@@ -39,8 +43,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   getRunNow(runId: string): RunRecord | undefined {
-    const run = this.runs.get(runId);
-    return run && clone(run);
+    const text = this.#text.get(runId);
+    return text === undefined ? undefined : parse<RunRecord>(text);
   }
 
   async updateRun(runId: string, mutate: Mutator<RunRecord>): Promise<UpdateResult<RunRecord> | undefined> {
@@ -50,10 +54,10 @@ export class MemoryStateStore implements StateStore {
   updateRunNow(runId: string, mutate: Mutator<RunRecord>): UpdateResult<RunRecord> | undefined {
     const current = this.runs.get(runId);
     if (!current) return undefined;
-    const next = mutate(clone(current));
-    if (!next) return { record: clone(current), changed: false };
-    this.#putRun(current, next);
-    return { record: clone(next), changed: true };
+    const text = this.#text.get(runId)!;
+    const next = mutate(parse(text));
+    if (!next) return { record: parse(text), changed: false };
+    return { record: parse(this.#putRun(current, next)), changed: true };
   }
 
   async listRuns(options: { limit?: number; job?: string } = {}): Promise<RunRecord[]> {
@@ -66,7 +70,9 @@ export class MemoryStateStore implements StateStore {
       .sort((a, b) =>
         a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt),
       );
-    return clone(options.limit === undefined ? runs : runs.slice(0, options.limit));
+    return (options.limit === undefined ? runs : runs.slice(0, options.limit)).map((r) =>
+      parse<RunRecord>(this.#text.get(r.runId)!),
+    );
   }
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
@@ -85,8 +91,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   getTaskNow(runId: string, taskId: string): TaskRecord | undefined {
-    const task = this.tasks.get(runId)?.get(taskId);
-    return task && clone(task);
+    const text = this.#text.get(`${runId}/${taskId}`);
+    return text === undefined ? undefined : parse<TaskRecord>(text);
   }
 
   async getTasks(runId: string, taskIds: readonly string[]): Promise<(TaskRecord | undefined)[]> {
@@ -94,10 +100,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   getTasksNow(runId: string, taskIds: readonly string[]): (TaskRecord | undefined)[] {
-    return taskIds.map((id) => {
-      const task = this.tasks.get(runId)?.get(id);
-      return task && clone(task);
-    });
+    return taskIds.map((id) => this.getTaskNow(runId, id));
   }
 
   async updateTask(
@@ -115,10 +118,10 @@ export class MemoryStateStore implements StateStore {
   ): UpdateResult<TaskRecord> | undefined {
     const current = this.tasks.get(runId)?.get(taskId);
     if (!current) return undefined;
-    const next = mutate(clone(current));
-    if (!next) return { record: clone(current), changed: false };
-    this.#putTask(current, next);
-    return { record: clone(next), changed: true };
+    const text = this.#text.get(`${runId}/${taskId}`)!;
+    const next = mutate(parse(text));
+    if (!next) return { record: parse(text), changed: false };
+    return { record: parse(this.#putTask(current, next)), changed: true };
   }
 
   async listTasks(runId: string, filter: TaskFilter = {}): Promise<TaskRecord[]> {
@@ -126,7 +129,9 @@ export class MemoryStateStore implements StateStore {
   }
 
   listTasksNow(runId: string, filter: TaskFilter = {}): TaskRecord[] {
-    return clone(this.#matching(runId, filter));
+    return this.#matching(runId, filter).map((t) =>
+      parse<TaskRecord>(this.#text.get(`${t.runId}/${t.taskId}`)!),
+    );
   }
 
   async listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
@@ -145,7 +150,9 @@ export class MemoryStateStore implements StateStore {
             (t.stage === after[0] && (t.phase > after[1] || (t.phase === after[1] && t.index > after[2]))),
         )
       : all;
-    const tasks = clone(rest.slice(0, page.limit));
+    const tasks = rest
+      .slice(0, page.limit)
+      .map((t) => parse<TaskRecord>(this.#text.get(`${t.runId}/${t.taskId}`)!));
     const last = tasks.at(-1);
     if (tasks.length < page.limit || !last) return { tasks };
     return { tasks, cursor: JSON.stringify([last.stage, last.phase, last.index]) };
@@ -177,15 +184,20 @@ export class MemoryStateStore implements StateStore {
     return ofRun;
   }
 
-  #putRun(before: RunRecord | undefined, after: RunRecord): void {
-    const stored = clone(after);
-    this.runs.set(after.runId, stored);
-    this.onWrite({ kind: 'run', before, after: stored });
+  // The stored record objects are never handed out (reads parse the text), so they stay as written.
+  #putRun(before: RunRecord | undefined, after: RunRecord): string {
+    const text = JSON.stringify(after);
+    this.#text.set(after.runId, text);
+    this.runs.set(after.runId, after);
+    this.onWrite({ kind: 'run', before, after });
+    return text;
   }
 
-  #putTask(before: TaskRecord | undefined, after: TaskRecord): void {
-    const stored = clone(after);
-    this.#tasksOf(after.runId).set(after.taskId, stored);
-    this.onWrite({ kind: 'task', before, after: stored });
+  #putTask(before: TaskRecord | undefined, after: TaskRecord): string {
+    const text = JSON.stringify(after);
+    this.#text.set(`${after.runId}/${after.taskId}`, text);
+    this.#tasksOf(after.runId).set(after.taskId, after);
+    this.onWrite({ kind: 'task', before, after });
+    return text;
   }
 }

@@ -12,9 +12,10 @@ test(`${RUNS} seeded simulations keep every invariant`, async () => {
   const failing: string[] = [];
   const outcomes = new Map<string, number>();
   for (let seed = FIRST; seed < FIRST + RUNS; seed++) {
-    const result = await simulate(seed);
+    let result = await simulate(seed, { trace: false });
     outcomes.set(result.status, (outcomes.get(result.status) ?? 0) + 1);
     if (result.violations.length === 0) continue;
+    result = await simulate(seed, { trace: true });
     failing.push(
       `seed ${seed} (${result.description}):\n  ${result.violations.join('\n  ')}\n` +
         `  reproduce: npm run simulate -- --seed ${seed} --trace\n` +

@@ -4,7 +4,7 @@
 
 import { dispatch } from '../../src/core/dispatch.ts';
 import type { Job } from '../../src/core/job.ts';
-import { committedOutputs, type RunRecord, type TaskRecord } from '../../src/core/records.ts';
+import type { RunRecord, TaskRecord } from '../../src/core/records.ts';
 import { JobRegistry } from '../../src/core/registry.ts';
 import { sweepAll } from '../../src/core/sweeper.ts';
 import { sliceAttempts } from '../../src/core/task-state.ts';
@@ -179,7 +179,8 @@ export class World {
       redeliver('never answered (process died)');
     };
     sched.at(FUNCTION_TIMEOUT_MILLIS, () => {
-      if (!settled && !proc.dead) sched.kill(proc, 'function timeout');
+      if (settled || proc.dead) return false;
+      sched.kill(proc, 'function timeout');
     });
   }
 
@@ -208,8 +209,13 @@ export class World {
     const id = `${after.runId}/${after.taskId}`;
     if (before?.state === 'DONE' && JSON.stringify(before) !== JSON.stringify(after))
       this.violation(`committed task ${id} changed: DONE → ${after.state} (attempt ${after.attempt})`);
+    // Slices are only ever appended: the ones committed before must still be there, unchanged.
     const kept = before?.slices ?? [];
-    if (kept.some((s, i) => JSON.stringify(s) !== JSON.stringify(after.slices?.[i])))
+    const now = after.slices ?? [];
+    if (
+      now.length < kept.length ||
+      kept.some((slice, i) => slice !== now[i] && slice.attempt !== now[i]!.attempt)
+    )
       this.violation(`task ${id} lost or changed a committed slice`);
     if (after.state === 'RUNNING' && (before?.state !== 'RUNNING' || before.attempt !== after.attempt)) {
       const run = this.state.runs.get(after.runId);
@@ -221,7 +227,10 @@ export class World {
       const proc = after.leaseOwner ? this.#procByWorker.get(after.leaseOwner) : undefined;
       if (proc && this.poisoned.has(id)) this.gate.doomed.add(proc);
     }
-    for (const output of committedOutputs(after))
+    // What this write committed: new slices, and the final output when it became DONE.
+    const added = (after.slices ?? []).slice(kept.length).map((slice) => slice.output);
+    if (after.state === 'DONE' && before?.state !== 'DONE' && after.output) added.push(after.output);
+    for (const output of added)
       for (const name of objectNames(output)) this.#committed.set(name, after.runId);
   }
 
