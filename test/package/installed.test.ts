@@ -160,7 +160,7 @@ test("the installed CLI runs the project's TypeScript job by path and queries it
   const cli = join(project, 'node_modules/.bin/cloudreduce');
   const version = mustSucceed('cloudreduce --version', await run(cli, ['--version'], project));
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  assert.equal(version.stdout.trim(), pkg.version);
+  assert.equal(version.stdout.trim(), `cloudreduce ${pkg.version}`);
   const r = mustSucceed(
     'cloudreduce run',
     await run(
