@@ -5,10 +5,19 @@
 import type { EngineEnv } from './env.ts';
 import type { FinalizeMessage } from './messages.ts';
 import { planOrFail } from './plan.ts';
-import { committedOutputs, type OutputSummary, type RunRecord, type StageState } from './records.ts';
+import {
+  committedOutputs,
+  type Counters,
+  type OutputSummary,
+  type RunRecord,
+  type StageState,
+} from './records.ts';
 import { jobParams, stageOutputs } from './stage.ts';
 import { sumCounters } from './task-state.ts';
 import { getOutputWriter } from '../io/registry.ts';
+
+/** Task records per page; map records carry a partition index each (about 51 KB at R = 1,000). */
+const FINALIZE_PAGE = 250;
 
 export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMessage): Promise<void> {
   const { runId, stage: stageIndex } = message;
@@ -21,10 +30,29 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
   if (run.stage !== stageIndex || run.phase !== 'finalize') return;
 
   const stage = job.stages[stageIndex]!;
-  const tasks = await env.state.listTasks(runId, { stage: stageIndex });
+  const specs = stageOutputs(job, stage, run);
+  // Page by page, so finalize's memory does not grow with the map tasks' partition indexes.
+  const partsOf = new Map<string, { name: string; records: number }[]>(
+    Object.keys(specs).map((n) => [n, []]),
+  );
+  let counters: Counters = {};
+  for (const phase of ['map', 'reduce'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await env.state.listTasksPage(
+        runId,
+        { stage: stageIndex, phase },
+        cursor === undefined ? { limit: FINALIZE_PAGE } : { limit: FINALIZE_PAGE, cursor },
+      );
+      cursor = page.cursor;
+      counters = sumCounters([counters, ...page.tasks.map((t) => t.counters)]);
+      for (const output of page.tasks.flatMap(committedOutputs))
+        for (const [name, parts] of Object.entries(output.parts ?? {})) partsOf.get(name)?.push(...parts);
+    } while (cursor !== undefined);
+  }
   const outputs: Record<string, OutputSummary> = {};
-  for (const [name, spec] of Object.entries(stageOutputs(job, stage, run))) {
-    const parts = tasks.flatMap(committedOutputs).flatMap((o) => o.parts?.[name] ?? []);
+  for (const [name, spec] of Object.entries(specs)) {
+    const parts = partsOf.get(name)!;
     const summary = await getOutputWriter(spec.type).finalize(spec, {
       files: env.files,
       entities: env.entities,
@@ -43,7 +71,6 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
     log.info(`output ${name}: ${summary.rows} records → ${summary.target}`);
   }
 
-  const counters = sumCounters(tasks.map((t) => t.counters));
   const last = stageIndex === job.stages.length - 1;
   const iso = new Date(env.now()).toISOString();
   const moved = await env.state.updateRun(runId, (r): RunRecord | undefined => {

@@ -16,7 +16,7 @@ import type { Job } from './job.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
 import { taskId } from './records.ts';
 import { committedParts, resolveInput } from './stage.ts';
-import { failRun } from './task-state.ts';
+import { failRunAndReport } from './run-events.ts';
 import { getInputReader } from '../io/registry.ts';
 
 const INSERT_BATCH = 500;
@@ -47,7 +47,7 @@ export async function planOrFail(
     if (!isPermanent(err)) throw err;
     const info = toErrorInfo(err);
     env.logger.error(`planning stage ${stageIndex} failed: ${info.message}`, { runId: run.runId });
-    await env.state.updateRun(run.runId, failRun({ ...info, taskId: `s${stageIndex}-split` }, env.now()));
+    await failRunAndReport(env, run.runId, { ...info, taskId: `s${stageIndex}-split` });
   }
 }
 

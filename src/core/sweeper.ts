@@ -10,7 +10,11 @@ import { isPermanent, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
 import { planOrFail, publishTasks } from './plan.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
-import { failRun, releaseTask } from './task-state.ts';
+import { failRunAndReport, RUN_EVENTS } from './run-events.ts';
+import { releaseTask } from './task-state.ts';
+
+/** Task records the sweeper holds at once. */
+const SWEEP_PAGE = 250;
 
 export interface SweepOptions {
   /** Re-publish PENDING tasks untouched for this long (their message may be lost). */
@@ -42,8 +46,7 @@ export async function sweepRun(
   } catch (err) {
     // The job was undeployed (or renamed) under a running run: nothing can run it any more.
     if (!isPermanent(err)) throw err;
-    await env.state.updateRun(runId, failRun({ ...toErrorInfo(err), taskId: 'sweeper' }, env.now()));
-    env.logger.error(`run ${runId} failed: ${toErrorInfo(err).message}`, { runId });
+    await failRunAndReport(env, runId, { ...toErrorInfo(err), taskId: 'sweeper' });
     return report;
   }
   const now = env.now();
@@ -64,44 +67,55 @@ export async function sweepRun(
     return report;
   }
 
-  const tasks = await env.state.listTasks(runId, { stage: run.stage, phase: run.phase });
-  const stuck: TaskRecord[] = [];
-  const failed = tasks.find((t) => t.state === 'FAILED');
-  if (failed) {
-    // The task failed for good but the write that fails its run did not go through.
-    const error = failed.error ?? { name: 'Error', message: `task ${failed.taskId} failed` };
-    await env.state.updateRun(runId, failRun({ ...error, taskId: failed.taskId }, now));
-    env.logger.error(`run ${runId} failed: task ${failed.taskId}: ${error.message}`, { runId });
-    return report;
-  }
-  for (const task of tasks) {
-    if (task.state === 'DONE') continue;
-    if (task.state === 'RUNNING' && options.releaseRunning) {
-      await env.state.updateTask(runId, task.taskId, releaseTask(now));
-      stuck.push(task);
-    } else if (task.state === 'RUNNING' && (task.leaseExpiresAt ?? 0) <= now) {
-      stuck.push(task);
-    } else if (
-      task.state === 'PENDING' &&
-      (options.releaseRunning ||
-        now - Date.parse(task.updatedAt) > (options.pendingAfterMillis ?? env.leaseMillis))
-    ) {
-      stuck.push(task);
+  // Page by page, re-publishing as it goes: the sweeper's memory stays constant whatever the
+  // number of tasks (a map record carries its partition index, ~51 KB at R = 1,000).
+  let lastActivity = Date.parse(run.updatedAt);
+  let cursor: string | undefined;
+  do {
+    const page = await env.state.listTasksPage(
+      runId,
+      { stage: run.stage, phase: run.phase },
+      cursor === undefined ? { limit: SWEEP_PAGE } : { limit: SWEEP_PAGE, cursor },
+    );
+    cursor = page.cursor;
+    const stuck: TaskRecord[] = [];
+    for (const task of page.tasks) {
+      lastActivity = Math.max(lastActivity, Date.parse(task.updatedAt));
+      if (task.state === 'FAILED') {
+        // The task failed for good but the write that fails its run did not go through.
+        const error = task.error ?? { name: 'Error', message: `task ${task.taskId} failed` };
+        await failRunAndReport(env, runId, { ...error, taskId: task.taskId });
+        return report;
+      }
+      if (task.state === 'DONE') continue;
+      if (task.state === 'RUNNING' && options.releaseRunning) {
+        await env.state.updateTask(runId, task.taskId, releaseTask(now));
+        stuck.push(task);
+      } else if (task.state === 'RUNNING' && (task.leaseExpiresAt ?? 0) <= now) {
+        stuck.push(task);
+      } else if (
+        task.state === 'PENDING' &&
+        (options.releaseRunning ||
+          now - Date.parse(task.updatedAt) > (options.pendingAfterMillis ?? env.leaseMillis))
+      ) {
+        stuck.push(task);
+      }
     }
-  }
-  if (stuck.length) {
-    env.logger.warn(`re-publishing ${stuck.length} ${run.phase} tasks`, { runId });
-    await publishTasks(env, runId, stuck);
-    report.republished += stuck.length;
-  }
+    if (stuck.length) {
+      env.logger.warn(`re-publishing ${stuck.length} ${run.phase} tasks`, { runId });
+      await publishTasks(env, runId, stuck);
+      report.republished += stuck.length;
+    }
+  } while (cursor !== undefined);
   // All done but the phase never flipped (a crash between commit and flip): flip it now.
   await checkBarrier(env, job, runId, run.stage, run.phase);
 
-  const lastActivity = Math.max(Date.parse(run.updatedAt), ...tasks.map((t) => Date.parse(t.updatedAt)));
   if (now - lastActivity > (options.stallMillis ?? DEFAULTS.stallMillis)) {
     report.stalled = true;
     env.logger.error(`run ${runId} made no progress for ${Math.round((now - lastActivity) / 60_000)} min`, {
+      event: RUN_EVENTS.stalled,
       runId,
+      job: run.job,
       phase: run.phase,
     });
   }

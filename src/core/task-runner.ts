@@ -11,15 +11,16 @@ import { executeMap } from './map-task.ts';
 import type { TaskMessage } from './messages.ts';
 import { publishTasks } from './plan.ts';
 import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { failRunAndReport } from './run-events.ts';
 import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
+import { markRecorded, usageForWrite } from './usage.ts';
 import {
   claimTask,
   commitSlice,
   commitTask,
   committedBy,
   failedBy,
-  failRun,
   failTask,
   renewLease,
   sliceAttempts,
@@ -94,25 +95,29 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   }
 
   if (result.checkpoint !== undefined) return commitAndContinue(env, task, result);
+  const usage = usageForWrite(env.usage);
   const committed = await env.state.updateTask(
     runId,
     taskId,
-    commitTask(task.attempt, result.output, result.counters, env.now()),
+    commitTask(task.attempt, result.output, result.counters, env.now(), usage),
   );
   // Reaching the state this attempt was moving to is success, also when the store applied the
   // commit, lost the answer and ran the mutator again (it then finds its own write).
-  if (!committed?.changed && !(committed && committedBy(committed.record, task.attempt))) {
+  const mine =
+    committed?.changed === true || (committed !== undefined && committedBy(committed.record, task.attempt));
+  markRecorded(env.usage, usage, mine);
+  if (!mine) {
     log.info('another attempt committed first; discarding this attempt', { attempt: task.attempt });
     await discard(env, result.output);
     return;
   }
-  await checkBarrier(env, job, runId, task.stage, task.phase);
+  await checkBarrier(env, job, runId, task.stage, task.phase, task.index);
 }
 
 /** Fails the run of a FAILED task with the task's reason (a no-op when the run has ended). */
 async function failRunFor(env: EngineEnv, task: TaskRecord): Promise<void> {
   const error = task.error ?? { name: 'Error', message: `task ${task.taskId} failed` };
-  await env.state.updateRun(task.runId, failRun({ ...error, taskId: task.taskId }, env.now()));
+  await failRunAndReport(env, task.runId, { ...error, taskId: task.taskId });
 }
 
 /**
@@ -121,12 +126,16 @@ async function failRunFor(env: EngineEnv, task: TaskRecord): Promise<void> {
  */
 async function commitAndContinue(env: EngineEnv, task: TaskRecord, result: TaskResult): Promise<void> {
   const log = env.logger.child({ runId: task.runId, taskId: task.taskId, attempt: task.attempt });
+  const usage = usageForWrite(env.usage);
   const committed = await env.state.updateTask(
     task.runId,
     task.taskId,
-    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now()),
+    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now(), usage),
   );
-  if (!committed?.changed && !(committed && slicedBy(committed.record, task.attempt))) {
+  const mine =
+    committed?.changed === true || (committed !== undefined && slicedBy(committed.record, task.attempt));
+  markRecorded(env.usage, usage, mine);
+  if (!mine) {
     log.info('another attempt committed first; discarding this slice');
     await discard(env, result.output);
     return;
@@ -155,19 +164,28 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
   const current = await env.state.getRun(run.runId);
   if (current?.status !== 'RUNNING') {
     // Aborted or failed elsewhere: this attempt just stops.
-    await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, true, env.now()));
+    const usage = usageForWrite(env.usage);
+    const stopped = await env.state.updateTask(
+      task.runId,
+      task.taskId,
+      failTask(task.attempt, info, true, env.now(), usage),
+    );
+    markRecorded(env.usage, usage, stopped?.changed);
     return;
   }
   // Attempts count per slice: a long task's earlier slices do not use up its retries.
   const attempts = sliceAttempts(task);
   const final = isPermanent(err) || attempts >= run.options.maxAttempts;
+  const usage = usageForWrite(env.usage);
   const updated = await env.state.updateTask(
     task.runId,
     task.taskId,
-    failTask(task.attempt, info, final, env.now()),
+    failTask(task.attempt, info, final, env.now(), usage),
   );
   // Lost the lease meanwhile (someone else owns the task now), unless the write is our own.
-  if (!updated?.changed && !(updated && failedBy(updated.record, task.attempt))) return;
+  const mine = updated?.changed === true || (updated !== undefined && failedBy(updated.record, task.attempt));
+  markRecorded(env.usage, usage, mine);
+  if (!mine) return;
   if (final) {
     log.error(`task failed: ${info.message}`, { error: info, attempts });
     await failRunFor(env, { ...task, error: info });

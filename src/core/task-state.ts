@@ -11,8 +11,10 @@
 // Every transition records which attempt made it, so an attempt whose write applied but whose
 // answer was lost (an ambiguous commit, retried) recognises its own write as success.
 
+import { endAttempt, startAttempt } from './attempt-history.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { addUsage, type Usage } from './usage.ts';
 
 export interface Claim {
   owner: string;
@@ -51,6 +53,8 @@ export function claimTask({ owner, now, leaseMillis, maxAttempts }: Claim) {
         failures: (task.failures ?? 0) + 1,
         updatedAt: iso,
         finishedAt: iso,
+        // The dead attempt's open timeline entry ends here, marked failed.
+        ...endAttempt(task, task.attempt, 'failed', now, message),
       };
     }
     return {
@@ -61,6 +65,7 @@ export function claimTask({ owner, now, leaseMillis, maxAttempts }: Claim) {
       leaseExpiresAt: now + leaseMillis,
       startedAt: task.startedAt ?? iso,
       updatedAt: iso,
+      ...startAttempt(task, task.attempt + 1, owner, now),
     };
   };
 }
@@ -74,7 +79,13 @@ export function renewLease(attempt: number, owner: string, until: number, now: n
 }
 
 /** The final commit: the task is DONE; its counters add to those of its earlier slices. */
-export function commitTask(attempt: number, output: TaskOutput, counters: Counters, now: number) {
+export function commitTask(
+  attempt: number,
+  output: TaskOutput,
+  counters: Counters,
+  now: number,
+  usage?: Usage,
+) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
     const iso = new Date(now).toISOString();
@@ -87,6 +98,8 @@ export function commitTask(attempt: number, output: TaskOutput, counters: Counte
       counters: sumCounters([task.counters, counters]),
       finishedAt: iso,
       updatedAt: iso,
+      ...endAttempt(task, attempt, 'done', now),
+      ...withUsage(task, usage),
     };
   };
 }
@@ -101,6 +114,7 @@ export function commitSlice(
   counters: Counters,
   checkpoint: unknown,
   now: number,
+  usage?: Usage,
 ) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
@@ -113,6 +127,8 @@ export function commitSlice(
       checkpoint,
       counters: sumCounters([task.counters, counters]),
       updatedAt: new Date(now).toISOString(),
+      ...endAttempt(task, attempt, 'slice', now),
+      ...withUsage(task, usage),
     };
   };
 }
@@ -141,7 +157,7 @@ export function failedBy(task: TaskRecord, attempt: number): boolean {
  * Records a failed attempt. `final` makes the task FAILED (permanent error or attempts used up);
  * otherwise it goes back to PENDING for a retry.
  */
-export function failTask(attempt: number, error: ErrorInfo, final: boolean, now: number) {
+export function failTask(attempt: number, error: ErrorInfo, final: boolean, now: number, usage?: Usage) {
   return (task: TaskRecord): TaskRecord | undefined => {
     if (task.state !== 'RUNNING' || task.attempt !== attempt) return undefined;
     const iso = new Date(now).toISOString();
@@ -154,6 +170,8 @@ export function failTask(attempt: number, error: ErrorInfo, final: boolean, now:
       failures: (task.failures ?? 0) + 1,
       updatedAt: iso,
       ...(final ? { finishedAt: iso } : {}),
+      ...endAttempt(task, attempt, final ? 'failed' : 'retry', now, error.message),
+      ...withUsage(task, usage),
     };
   };
 }
@@ -167,7 +185,13 @@ export function releaseTask(now: number) {
     if (task.state !== 'RUNNING') return undefined;
     const { leaseOwner: _o, leaseExpiresAt: _l, ...rest } = task;
     const from = task.attempt - sliceAttempts(task);
-    return { ...rest, state: 'PENDING', attemptsFrom: from + 1, updatedAt: new Date(now).toISOString() };
+    return {
+      ...rest,
+      state: 'PENDING',
+      attemptsFrom: from + 1,
+      updatedAt: new Date(now).toISOString(),
+      ...endAttempt(task, task.attempt, 'released', now),
+    };
   };
 }
 
@@ -189,6 +213,10 @@ export function failRun(error: RunRecord['error'], now: number) {
       ? { ...run, status: 'FAILED', updatedAt: iso, finishedAt: iso }
       : { ...run, status: 'FAILED', error, updatedAt: iso, finishedAt: iso };
   };
+}
+
+function withUsage(task: TaskRecord, usage: Usage | undefined): Pick<TaskRecord, 'usage'> {
+  return usage ? { usage: addUsage(task.usage, usage) } : {};
 }
 
 export function sumCounters(all: readonly (Counters | undefined)[]): Counters {

@@ -3,7 +3,15 @@
 // `onWrite` sees every change (before → after): the simulator checks its invariants there.
 
 import type { RunRecord, TaskRecord } from '../../src/core/records.ts';
-import type { Mutator, StateStore, TaskFilter, UpdateResult } from '../../src/ports/state-store.ts';
+import {
+  TASK_BATCH_SIZE,
+  type Mutator,
+  type StateStore,
+  type TaskFilter,
+  type TaskPage,
+  type TaskPageRequest,
+  type UpdateResult,
+} from '../../src/ports/state-store.ts';
 
 export type StateWrite =
   | { kind: 'run'; before: RunRecord | undefined; after: RunRecord }
@@ -136,6 +144,28 @@ export class MemoryStateStore implements StateStore {
     return this.#matching(runId, filter);
   }
 
+  async listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
+    return this.listTasksPageNow(runId, filter, page);
+  }
+
+  /** Pages in (stage, phase, index) order; the cursor is the position of the page's last task. */
+  listTasksPageNow(runId: string, filter: TaskFilter, page: TaskPageRequest): TaskPage {
+    const all = this.#matching(runId, filter);
+    const after =
+      page.cursor === undefined ? undefined : (JSON.parse(page.cursor) as [number, string, number]);
+    const rest = after
+      ? all.filter(
+          (t) =>
+            t.stage > after[0] ||
+            (t.stage === after[0] && (t.phase > after[1] || (t.phase === after[1] && t.index > after[2]))),
+        )
+      : all;
+    const tasks = rest.slice(0, page.limit);
+    const last = tasks.at(-1);
+    if (tasks.length < page.limit || !last) return { tasks };
+    return { tasks, cursor: JSON.stringify([last.stage, last.phase, last.index]) };
+  }
+
   async countTasks(runId: string, filter: TaskFilter): Promise<number> {
     return this.countTasksNow(runId, filter);
   }
@@ -150,7 +180,8 @@ export class MemoryStateStore implements StateStore {
         (t) =>
           (filter.stage === undefined || t.stage === filter.stage) &&
           (filter.phase === undefined || t.phase === filter.phase) &&
-          (filter.state === undefined || t.state === filter.state),
+          (filter.state === undefined || t.state === filter.state) &&
+          (filter.batch === undefined || Math.floor(t.index / TASK_BATCH_SIZE) === filter.batch),
       )
       .sort((a, b) => a.stage - b.stage || a.phase.localeCompare(b.phase) || a.index - b.index);
   }
@@ -161,7 +192,7 @@ export class MemoryStateStore implements StateStore {
     return ofRun;
   }
 
-  // The stored record objects are never handed out (reads parse the text), so they stay as written.
+  // Stored records are deep-frozen: reads share them, and nothing can change them afterwards.
   #putRun(before: RunRecord | undefined, record: RunRecord): void {
     const text = JSON.stringify(record);
     const after = frozen<RunRecord>(text);

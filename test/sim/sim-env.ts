@@ -29,6 +29,8 @@ export function processEnv(world: World, proc: Proc): EngineEnv {
     getTasks: (r, t) => call('state.getTasks', false, () => s.getTasksNow(r, t)),
     updateTask: (r, t, m) => call('state.updateTask', true, () => s.updateTaskNow(r, t, m), t),
     listTasks: (r, f) => call('state.listTasks', false, () => s.listTasksNow(r, f), JSON.stringify(f ?? {})),
+    listTasksPage: (r, f, p) =>
+      call('state.listTasksPage', false, () => s.listTasksPageNow(r, f, p), JSON.stringify(f)),
     countTasks: (r, f) => call('state.countTasks', false, () => s.countTasksNow(r, f), JSON.stringify(f)),
   };
   const b = world.blobs;

@@ -3,8 +3,10 @@
 // is kept; failed tasks start over with a fresh attempt budget; running ones are released and run
 // again. With --dev / --project it reopens a cloud run, whose sweeper then re-publishes the work.
 
-import { ConfigError } from '../../core/errors.ts';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../core/errors.ts';
+import type { RunRecord } from '../../core/records.ts';
 import { SqliteStateStore } from '../../adapters/local/sqlite-state-store.ts';
 import { localPaths } from '../../runtime/local-adapters.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
@@ -17,19 +19,25 @@ export const RESUME_HELP = `Usage: cloudreduce resume RUN_ID [--workers N] [--da
 Continues a run that was interrupted, or that FAILED and whose cause is gone (disk space
 freed, a bug fixed and redeployed, a quota raised). Work already committed is kept; failed
 tasks start over with a fresh attempt budget; tasks that were running are released and run
-again, then the run goes on to its end.
+again, then the run goes on to its end. A run started from a job module (cloudreduce run
+./jobs/x.ts) loads that module again; --jobs is needed only when the module has moved.
 
 --dev / --project reopen a run of the dev cloud or of a deployed project: its failed tasks
 go back to PENDING and the deployed sweeper re-publishes them at its next tick.`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('resume', argv, {
-    workers: { type: 'string' },
-    dev: { type: 'boolean' },
-    project: { type: 'string' },
-    namespace: { type: 'string' },
-    database: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'resume',
+    argv,
+    {
+      workers: { type: 'string' },
+      dev: { type: 'boolean' },
+      project: { type: 'string' },
+      namespace: { type: 'string' },
+      database: { type: 'string' },
+    },
+    ['RUN_ID'],
+  );
   const common = commonOptions(values, io.env);
   const runId = positionals[0];
   if (common.help || !runId) {
@@ -37,8 +45,25 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
     return common.help ? 0 : 2;
   }
   if (values.dev || values.project !== undefined) return resumeCloud(runId, values, common.dataDir, io);
-  const session = await openCli(common, io);
-  const budget = await storedBudget(common.dataDir, runId);
+  const stored = await storedRun(common.dataDir, runId);
+  const storedPath = stored?.jobModule?.startsWith('file:') ? fileURLToPath(stored.jobModule) : undefined;
+  const jobModules = [...common.jobModules];
+  if (storedPath && existsSync(storedPath)) jobModules.push(stored!.jobModule!);
+  const session = await openCli({ ...common, jobModules }, io);
+  if (
+    stored &&
+    (stored.status === 'RUNNING' || stored.status === 'FAILED') &&
+    !session.jobs.has(stored.job)
+  ) {
+    throw new ConfigError(
+      `Run ${runId} is of job "${stored.job}", ` +
+        (stored.jobModule
+          ? `loaded from ${storedPath ?? stored.jobModule}, which is no longer there. `
+          : 'which no job module registers. ') +
+        `Pass the module that exports it: cloudreduce resume ${runId} --jobs ./path/to/job.ts`,
+    );
+  }
+  const budget = stored?.options.memoryBudgetBytes || undefined;
   return superviseRun(
     session,
     common,
@@ -97,13 +122,13 @@ async function resumeCloud(
   }
 }
 
-/** The run's memory budget, to size the worker heaps before the runtime starts. */
-async function storedBudget(dataDir: string, runId: string): Promise<number | undefined> {
+/** The run as stored: its job module, and its memory budget to size the worker heaps. */
+async function storedRun(dataDir: string, runId: string): Promise<RunRecord | undefined> {
   const path = localPaths(dataDir).state;
   if (!existsSync(path)) return undefined; // the runtime then says there is no such run
   const state = new SqliteStateStore(path);
   try {
-    return (await state.getRun(runId))?.options.memoryBudgetBytes || undefined;
+    return await state.getRun(runId);
   } finally {
     await state.close();
   }
