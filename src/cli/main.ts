@@ -64,6 +64,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start a job in the dev cloud or a project',
     load: () => import('./commands/submit.ts').then((m) => ({ run: m.submitCommand, help: m.SUBMIT_HELP })),
   },
+  ui: {
+    summary: 'status pages in a browser: runs, timeline, cost, abort',
+    load: () => import('./commands/ui.ts').then((m) => ({ run: m.uiCommand, help: m.UI_HELP })),
+  },
   package: {
     summary: 'build the function archive to deploy',
     load: () =>

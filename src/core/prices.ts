@@ -1,7 +1,8 @@
 // The one price table behind a run's cost (`cloudreduce status RUN`, `cloudreduce ui`), and the
 // function sizes the function time is billed at. List prices for us-central1 (tier 1), in USD, as
-// published on the Google Cloud pricing pages on 2025-06-01 (Cloud Run functions, Pub/Sub, Cloud
-// Storage, Firestore in Datastore mode, BigQuery); free tiers are not subtracted. Override any
+// the Google Cloud pricing pages of Cloud Run functions, Pub/Sub, Cloud Storage, Firestore in
+// Datastore mode and BigQuery listed them in 2025, rounded (the table of docs/deploy.md); check
+// those pages before relying on them. Free tiers are not subtracted. Override any
 // entry with a JSON file of the same shape: `--prices FILE` or env CLOUDREDUCE_PRICES=FILE
 // (docs/ui.md). Sizes default to terraform's function_defaults (terraform/locals.tf).
 
@@ -36,7 +37,7 @@ export interface PriceTable {
 }
 
 export const DEFAULT_PRICES: PriceTable = {
-  source: 'Google Cloud list prices, us-central1, 2025-06-01 (free tiers not subtracted)',
+  source: 'Google Cloud list prices, us-central1, 2025 (rounded; free tiers not subtracted)',
   currency: 'USD',
   vcpuSecond: 0.000024,
   gibSecond: 0.0000025,

@@ -1,6 +1,7 @@
 // `cloudreduce abort RUN_ID`: stops a run. Tasks in flight notice at their next lease renewal.
 
 import { ConfigError } from '../../core/errors.ts';
+import { abortRun } from '../../core/run-control.ts';
 import { commonOptions, parse } from '../args.ts';
 import { openLocalState } from '../local-state.ts';
 import type { CliIo } from '../session.ts';
@@ -19,18 +20,7 @@ export async function abortCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const state = openLocalState(common.dataDir, runId);
   try {
-    const iso = new Date().toISOString();
-    const result = await state.updateRun(runId, (run) =>
-      run.status === 'RUNNING'
-        ? {
-            ...run,
-            status: 'ABORTED',
-            updatedAt: iso,
-            finishedAt: iso,
-            error: { name: 'Aborted', message: 'aborted by the user (cloudreduce abort)' },
-          }
-        : undefined,
-    );
+    const result = await state.updateRun(runId, abortRun(Date.now(), 'cloudreduce abort'));
     if (!result)
       throw new ConfigError(`No run "${runId}" in ${common.dataDir}. List runs with: cloudreduce status`);
     io.out(
