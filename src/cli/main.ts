@@ -73,6 +73,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () =>
       import('./commands/package.ts').then((m) => ({ run: m.packageCommand, help: m.PACKAGE_HELP })),
   },
+  init: {
+    summary: 'start a project: example job, its test, terraform',
+    load: () => import('./commands/init.ts').then((m) => ({ run: m.initCommand, help: m.INIT_HELP })),
+  },
 };
 
 export const MAIN_HELP = `Usage: cloudreduce COMMAND [options]

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.ts';
 import { loadJobs } from '../runtime/job-modules.ts';
@@ -33,6 +33,8 @@ export interface PackageOptions {
   external?: readonly string[];
   /** Archive path; default build/function-source.zip in the project. */
   out?: string;
+  /** Packages to bundle although they would be installed (for measuring; see externals.ts). */
+  inline?: readonly string[];
 }
 
 export interface PackagedModule {
@@ -60,7 +62,7 @@ export interface PackageResult {
 }
 
 export async function buildFunctionArchive(options: PackageOptions): Promise<PackageResult> {
-  const { projectDir } = options;
+  const projectDir = resolve(options.projectDir);
   const out = options.out ?? join(projectDir, DEFAULT_ARCHIVE);
   if (!out.endsWith('.zip')) throw new ConfigError(`--out must name a .zip file, got ${out}.`);
   const project = await readJson<ProjectPackage & { cloudreduce?: { external?: unknown } }>(
@@ -110,6 +112,7 @@ export async function buildFunctionArchive(options: PackageOptions): Promise<Pac
     jobModules: modules.map((m) => ({ path: m.path, out: m.archived.slice(0, -'.js'.length) })),
     lock,
     requestedExternals: requested,
+    ...(options.inline ? { inline: new Set(options.inline) } : {}),
   });
 
   const dependencies = Object.fromEntries(bundled.externals.map((e) => [e.name, e.version]));

@@ -8,7 +8,7 @@
 // are relative to the project directory, chunk names are content hashes.
 
 import { builtinModules } from 'node:module';
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import type { Message, Metafile, Plugin } from 'esbuild';
 import { ConfigError } from '../core/errors.ts';
 import { externalReason, type ExternalReason } from './externals.ts';
@@ -24,6 +24,8 @@ export interface BundleInput {
   jobModules: readonly { path: string; out: string }[];
   lock: Lockfile;
   requestedExternals: ReadonlySet<string>;
+  /** Packages to bundle although the policy would install them (bench/function-archive.ts measures this). */
+  inline?: ReadonlySet<string>;
 }
 
 export interface External {
@@ -77,7 +79,9 @@ export async function bundle(input: BundleInput): Promise<BundleOutput> {
         const from = installPathOf(importer);
         const lockPath =
           resolveFrom(input.lock.packages, from, name) ?? resolveFrom(input.lock.packages, '', name);
-        const reason = externalReason(name, lockPath, input.lock, input.requestedExternals);
+        const reason = input.inline?.has(name)
+          ? undefined
+          : externalReason(name, lockPath, input.lock, input.requestedExternals);
         if (!reason) return undefined;
         if (lockPath === undefined)
           return {
@@ -147,9 +151,9 @@ export async function bundle(input: BundleInput): Promise<BundleOutput> {
     );
   }
 
-  const outRoot = `${input.projectDir}${sep}${OUT_DIR}${sep}`;
+  const outRoot = resolve(input.projectDir, OUT_DIR);
   const files = result.outputFiles.map((f) => ({
-    name: f.path.slice(outRoot.length).split(sep).join('/'),
+    name: relative(outRoot, f.path).split(sep).join('/'),
     data: f.contents,
   }));
   return {

@@ -169,6 +169,18 @@ describe('cloudreduce package on a project', () => {
     assert.equal(second.sha256, first.sha256);
   });
 
+  test('a project folder given with a trailing slash gives the same archive', async () => {
+    const again = await buildFunctionArchive({
+      projectDir: `${project}/`,
+      jobModules: [
+        pathToFileURL(join(project, 'jobs/inside.ts')).href,
+        pathToFileURL(join(dirname(project), 'shared/outside.ts')).href,
+      ],
+      out: join(dirname(project), 'slash.zip'),
+    });
+    assert.equal(again.sha256, first.sha256);
+  });
+
   test('a project without package-lock.json is refused with the fix', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cloudreduce-bundle-'));
     dirs.push(root);
