@@ -119,8 +119,10 @@ export class LocalRuntime {
     return runId;
   }
 
-  /** Continues a run after its process died: releases its leases and re-publishes its work. */
-  /** Goes on with a RUNNING run whose process died, or a FAILED one whose cause is gone. */
+  /**
+   * Continues a run after its process died (releases its leases and re-publishes its work), or a
+   * FAILED run whose cause is gone (its failed tasks start over).
+   */
   async resume(runId: string): Promise<void> {
     this.#hold(runId);
     await resumeRun(this.env, runId, { releaseRunning: true });
