@@ -22,6 +22,11 @@ export const DEFAULTS = {
   /** Backoff between attempts of a failed task: initial * 2^(failures-1), capped. */
   retryInitialMillis: 500,
   retryMaxMillis: 30_000,
+  /**
+   * The longest input line (one record of a text, NDJSON or CSV file). Longer fails the task with
+   * an InputError naming the file and byte offset, before a worker runs out of heap on it.
+   */
+  maxLineBytes: 16 * 1024 * 1024,
   /** Records per output part before a new part is started. */
   maxRecordsPerPart: 1_000_000,
   /**

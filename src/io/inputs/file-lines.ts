@@ -37,6 +37,7 @@ export async function* readRangeLines(files: InputFiles, range: FileRange): Asyn
     start: range.start,
     skipFirst: range.start > 0 && !resumed,
     lastStart: range.gzip ? Infinity : range.end,
+    file: range.uri,
   });
   // Line number of the range's first line: 1 at the start of a file, else counted once on demand.
   let base: number | Promise<number> | undefined = range.firstLine ?? (range.start === 0 ? 1 : undefined);
