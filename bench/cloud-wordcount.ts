@@ -36,6 +36,8 @@ interface Result {
   wallSeconds: number;
   phases: Record<string, number>;
   objects: Record<string, number>;
+  /** Requests the GCS fake answered for this run's objects, by kind. */
+  requests: Record<string, number>;
   messages: Record<string, number>;
   loads: number;
 }
@@ -94,6 +96,7 @@ async function measure(
     return write(bucket, name, ...rest);
   };
   const counted = await countMessages(cloud, runId);
+  const requestsBefore = cloud.gcs.requests.length;
 
   const started = Date.now();
   await cloud.publishJob({
@@ -111,6 +114,7 @@ async function measure(
   const wallSeconds = (Date.now() - started) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the counting subscriptions drain
   const messages = await counted.stop();
+  const requests = classifyRequests(cloud.gcs.requests.slice(requestsBefore));
   store.write = write;
   if (run.status !== 'DONE') throw new Error(`run ${runId} ended ${run.status}: ${run.error?.message}`);
 
@@ -131,6 +135,7 @@ async function measure(
     wallSeconds,
     phases: phases(run, tasks),
     objects: classify(written, runId),
+    requests,
     messages,
     // Load job ids derive from the run id; the query that read the table back is not one of them.
     loads: cloud.bigquery.jobIds().filter((j) => j.startsWith(`cr_${runId}`)).length,
@@ -176,6 +181,33 @@ function classify(names: readonly string[], runId: string): Record<string, numbe
   return kinds;
 }
 
+/**
+ * Every GCS request the fake answered while the run ran (one run at a time, so all of them are the
+ * run's, plus the sweeper's ticks), by what it does. Multipart upload URLs carry no object name, so
+ * the window, not the name, attributes them.
+ */
+function classifyRequests(lines: readonly string[]): Record<string, number> {
+  const kinds: Record<string, number> = {
+    'reads (GET media, ranged or whole)': 0,
+    'uploads started': 0,
+    'upload chunks (resumable PUT)': 0,
+    'metadata GET': 0,
+    list: 0,
+    delete: 0,
+  };
+  for (const line of lines) {
+    const [method = '', url = ''] = line.split(' ');
+    const path = url.split('?')[0]!;
+    if (method === 'GET' && url.includes('alt=media')) kinds['reads (GET media, ranged or whole)']!++;
+    else if (method === 'POST' && path.startsWith('/upload/')) kinds['uploads started']!++;
+    else if (method === 'PUT' && path.startsWith('/upload/')) kinds['upload chunks (resumable PUT)']!++;
+    else if (method === 'GET' && path.endsWith('/o')) kinds.list!++;
+    else if (method === 'GET') kinds['metadata GET']!++;
+    else if (method === 'DELETE') kinds.delete!++;
+  }
+  return kinds;
+}
+
 function phases(run: RunRecord, tasks: readonly TaskRecord[]): Record<string, number> {
   const t0 = Date.parse(run.createdAt);
   const span = (phase: string) => {
@@ -211,6 +243,8 @@ function report(results: readonly Result[]): void {
     rows.push([`  ${phase}`, ...results.map((r) => `${r.phases[phase]!.toFixed(1)} s`)]);
   for (const kind of Object.keys(results[0]!.objects))
     rows.push([`GCS objects: ${kind}`, ...results.map((r) => String(r.objects[kind]))]);
+  for (const kind of Object.keys(results[0]!.requests))
+    rows.push([`GCS requests: ${kind}`, ...results.map((r) => String(r.requests[kind]))]);
   for (const topic of Object.keys(results[0]!.messages))
     rows.push([`Pub/Sub messages: ${topic}`, ...results.map((r) => String(r.messages[topic]))]);
   rows.push(['BigQuery load jobs', ...results.map((r) => String(r.loads))]);

@@ -10,3 +10,5 @@ import './ingest/index.ts';
 import './dead-letter/index.ts';
 
 export { FUNCTION_NAMES, CLOUD_FUNCTIONS } from '../src/cloud/functions.ts';
+// What the deployed functions know, for checking an archive (test/package) without a cloud.
+export { loadDeployedJobs } from '../src/cloud/engine-env.ts';

@@ -1,6 +1,6 @@
 # One gen2 function per entry in src/cloud/functions.ts (CLOUD_FUNCTIONS), keyed by its id, all
-# built from the same archive: functions/index.js registers every entry point and entry_point picks
-# one. No event_trigger: each Pub/Sub-triggered function receives its topic through its own push
+# built from the same archive: its index.js (cloudreduce package) registers every entry point and
+# entry_point picks one. No event_trigger: each Pub/Sub-triggered function receives its topic through its own push
 # subscription (triggers.tf), which is what makes dead-lettering configurable from terraform. That
 # includes ingest-object, whose topic receives the incoming bucket's object notifications
 # (notifications.tf). The HTTP ingest function has no subscription: the principals in
@@ -24,9 +24,12 @@ resource "google_cloudfunctions2_function" "fn" {
       NODE_ENV = "production"
     }
     source {
+      # The generation pins the exact upload: a rebuilt archive is a new object (its name carries
+      # the sha256) and a new generation, so the function's source changes and it redeploys.
       storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
+        bucket     = google_storage_bucket.source.name
+        object     = google_storage_bucket_object.source.name
+        generation = google_storage_bucket_object.source.generation
       }
     }
   }

@@ -66,7 +66,16 @@ locals {
   # Buckets a function may read job input from.
   input_buckets    = distinct(concat([local.work_bucket, local.incoming_bucket], var.input_buckets))
   storage_location = coalesce(var.storage_location, var.region)
-  work_prefix      = trim(var.work_prefix, "/")
+  # BigQuery loads table outputs from the work bucket, which must be in the dataset's region, or
+  # inside its multi-region; the US multi-region loads from any location (var.bigquery_location's
+  # validation). The EU multi-region holds the regions in EU member states and the dual-region EUR4
+  # (Finland + Netherlands).
+  eu_locations = [
+    "EU", "EUR4", "EUROPE-CENTRAL2", "EUROPE-NORTH1", "EUROPE-NORTH2", "EUROPE-SOUTHWEST1", "EUROPE-WEST1",
+    "EUROPE-WEST3", "EUROPE-WEST4", "EUROPE-WEST8", "EUROPE-WEST9", "EUROPE-WEST10", "EUROPE-WEST12",
+  ]
+
+  work_prefix = trim(var.work_prefix, "/")
   # Shuffle objects and uncommitted output parts: tmp/<runId>/... (src/core/map-task.ts, finalize.ts).
   tmp_prefix = local.work_prefix == "" ? "tmp/" : "${local.work_prefix}/tmp/"
 

@@ -6,10 +6,11 @@
 # ingest-results/ and job input elsewhere in the bucket trigger nothing.
 
 # Cloud Storage's service agent for the project; the data source also makes sure it exists.
+# No depends_on: a data source that depends on a resource is read only after that resource is
+# applied, so every change to the API list would make the member unknown at plan time and replace
+# the IAM member below. The storage API is on in every new project.
 data "google_storage_project_service_account" "incoming" {
   project = var.project_id
-
-  depends_on = [google_project_service.api]
 }
 
 # The service agent publishes the notifications: publisher on the incoming topic, nothing more.

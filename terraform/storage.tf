@@ -5,7 +5,7 @@
 #   incoming  where users drop input files (gs://<incoming>/...) for jobs to read, and files to
 #             ingest under ingest/<Kind>/ (notified to ingest-object, notifications.tf), whose
 #             results ingest-object writes under ingest-results/.
-#   source    the function archive built by `npm run package`; no function can write to it.
+#   source    the function archive built by `cloudreduce package`; no function can write to it.
 
 resource "google_storage_bucket" "work" {
   name                        = local.work_bucket
@@ -76,7 +76,7 @@ resource "google_storage_bucket" "source" {
 # The archive's name carries its sha256, so a code change is a new object and a new
 # build_config.source, which redeploys every function; an unchanged archive changes nothing.
 locals {
-  source_archive      = coalesce(var.source_archive, "${path.module}/../dist/function-source.zip")
+  source_archive      = coalesce(var.source_archive, "${path.root}/../build/function-source.zip")
   source_archive_hash = fileexists(local.source_archive) ? filesha256(local.source_archive) : "missing"
 }
 
@@ -89,7 +89,7 @@ resource "google_storage_bucket_object" "source" {
   lifecycle {
     precondition {
       condition     = fileexists(local.source_archive)
-      error_message = "No function archive at ${local.source_archive}. Run `npm run package` in the repository first (or set source_archive)."
+      error_message = "No function archive at ${local.source_archive}. Run `npx cloudreduce package` in your project's root first (or set source_archive to the archive it wrote)."
     }
   }
 }

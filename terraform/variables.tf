@@ -1,6 +1,6 @@
-# Inputs of the cloudreduce deployment. Only project_id is required; terraform/examples/ has a
-# complete tfvars file. Names and defaults match src/cloud/config.ts (CLOUD_ENV), which the
-# functions read; test/terraform checks that they agree.
+# Inputs of the cloudreduce module. Only project_id is required; terraform/examples/ has root
+# configurations that call the module. Names and defaults match src/cloud/config.ts (CLOUD_ENV),
+# which the functions read; test/terraform checks that they agree.
 
 variable "project_id" {
   description = "Google Cloud project to deploy into."
@@ -30,6 +30,12 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix))
     error_message = "name_prefix must be 3-16 lowercase letters, digits and dashes, starting with a letter (service account ids such as <prefix>-ingest-object are at most 30 characters)."
   }
+  validation {
+    # Pub/Sub refuses topic names starting with "goog"; Cloud Storage refuses bucket names starting
+    # with "goog" or containing "google" or a close misspelling (g00gle).
+    condition     = !startswith(var.name_prefix, "goog") && !can(regex("g[o0][o0]gle", var.name_prefix))
+    error_message = "name_prefix must not start with \"goog\" (Pub/Sub topic names) nor contain \"google\" or \"g00gle\" (Cloud Storage bucket names); choose another prefix, e.g. \"cloudreduce\"."
+  }
 }
 
 variable "labels" {
@@ -41,9 +47,13 @@ variable "labels" {
 # --- function source ---------------------------------------------------------------------------
 
 variable "source_archive" {
-  description = "Path of the zip built by `npm run package`. Default: dist/function-source.zip in the repository (next to this folder)."
+  description = "Path of the zip built by `cloudreduce package`. Default: build/function-source.zip beside the root configuration's folder (infra/../build/), where `npx cloudreduce package` writes it when run in the project's root."
   type        = string
   default     = null
+  validation {
+    condition     = var.source_archive == null || endswith(coalesce(var.source_archive, "-"), ".zip")
+    error_message = "source_archive must be the .zip that `cloudreduce package` wrote, e.g. \"../build/function-source.zip\"."
+  }
 }
 
 variable "build_service_account" {
@@ -119,9 +129,17 @@ variable "bigquery_dataset" {
 }
 
 variable "bigquery_location" {
-  description = "Location of the dataset and of the load jobs; CLOUDREDUCE_BIGQUERY_LOCATION."
+  description = "Location of the dataset and of the load jobs; CLOUDREDUCE_BIGQUERY_LOCATION. Table outputs are loaded from the work bucket, so it must fit storage_location: US takes any bucket, EU a bucket in the EU, a region the same region."
   type        = string
   default     = "US"
+  validation {
+    condition = (
+      upper(var.bigquery_location) == "US" ||
+      upper(var.bigquery_location) == upper(local.storage_location) ||
+      (upper(var.bigquery_location) == "EU" && contains(local.eu_locations, upper(local.storage_location)))
+    )
+    error_message = "bigquery_location ${var.bigquery_location} cannot load from the work bucket in ${local.storage_location}: BigQuery loads from Cloud Storage only in the same region or multi-region (the US multi-region from anywhere). Set bigquery_location = \"${local.storage_location}\" (or \"US\"), or storage_location to a location inside ${var.bigquery_location}."
+  }
 }
 
 variable "datastore_database" {
@@ -248,7 +266,7 @@ variable "stall_seconds" {
 }
 
 variable "job_modules" {
-  description = "User job modules, as paths inside the function archive (compiled .js, e.g. \"examples/top-users.js\" after `npm run package -- --entry examples/top-users.ts`); CLOUDREDUCE_JOBS."
+  description = "More job modules, as paths inside the function archive; CLOUDREDUCE_JOBS. Normally empty: the archive's package.json lists the job modules `cloudreduce package` bundled, and the functions load those."
   type        = list(string)
   default     = []
 }
@@ -320,6 +338,11 @@ variable "schedules" {
   validation {
     condition     = alltrue([for name in keys(var.schedules) : can(regex("^[a-z][a-z0-9-]{0,40}$", name))])
     error_message = "schedule names must be lowercase letters, digits and dashes (they become scheduler job names)."
+  }
+  validation {
+    # Scheduler job <prefix>-<name>: "sweep" is the sweeper's tick (scheduler.tf).
+    condition     = !contains(keys(var.schedules), "sweep")
+    error_message = "schedules must not have one named \"sweep\": its scheduler job would be <prefix>-sweep, the sweeper's own tick. Rename it, e.g. \"sweep-job\"."
   }
 }
 

@@ -18,8 +18,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-/** The deployable source: every function registered in one module, `--target` picks. */
-export const FUNCTIONS_SOURCE = fileURLToPath(new URL('../../functions/index.ts', import.meta.url));
+/** The deployable source: every function registered in one module, `--target` picks (.js in dist/). */
+export const FUNCTIONS_SOURCE = fileURLToPath(
+  new URL(`../../functions/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 
 export interface FunctionProcessOptions {
   name: string;

@@ -7,7 +7,7 @@
 import type { EngineEnv } from './env.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { RunRecord } from './records.ts';
-import { failRun } from './task-state.ts';
+import { failRunAndReport } from './run-events.ts';
 
 export interface DeadLetter {
   /** The dead-lettered message's id, as the transport names it. */
@@ -55,10 +55,8 @@ export async function handleDeadLetter(env: EngineEnv, letter: DeadLetter): Prom
     return 'work-done';
   }
   const error = deadLetterError(letter, data, what, run);
-  const updated = await env.state.updateRun(run.runId, failRun(error, env.now()));
-  if (!updated?.changed) return 'run-ended';
-  log.error(`run failed: ${error.message}`, { error });
-  return 'failed-run';
+  // failRunAndReport logs the run-failed event that alerting counts.
+  return (await failRunAndReport(env, run.runId, error)) ? 'failed-run' : 'run-ended';
 }
 
 /** Whether what the message asked for has happened anyway, so failing the run would be wrong. */

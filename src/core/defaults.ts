@@ -27,6 +27,21 @@ export const DEFAULTS = {
    * an InputError naming the file and byte offset, before a worker runs out of heap on it.
    */
   maxLineBytes: 16 * 1024 * 1024,
+  /**
+   * Shuffle bytes a reduce task aims to read: reduce tasks cover contiguous partition ranges of
+   * about this size (at least one partition each), so their number follows the data, not R alone.
+   */
+  reduceTaskTargetBytes: 1024 * 1024 * 1024,
+  /**
+   * Bound on (map objects × partitions) a reduce task's index slice holds: at most this many
+   * entries, about 16 MiB of lengths, whatever M is (reduce-plan.ts).
+   */
+  reduceIndexEntries: 1_000_000,
+  /**
+   * Sources a reduce task merges at once; more are merged first into intermediate runs, pass after
+   * pass (bounded-merge.ts). Bounds open connections and read buffers (about 1 MiB each).
+   */
+  reduceMergeFanIn: 128,
   /** Records per output part before a new part is started. */
   maxRecordsPerPart: 1_000_000,
   /**

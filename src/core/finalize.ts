@@ -4,11 +4,20 @@
 
 import type { EngineEnv } from './env.ts';
 import type { FinalizeMessage } from './messages.ts';
-import { planStage } from './plan.ts';
-import { committedOutputs, type OutputSummary, type RunRecord, type StageState } from './records.ts';
+import { planOrFail } from './plan.ts';
+import {
+  committedOutputs,
+  type Counters,
+  type OutputSummary,
+  type RunRecord,
+  type StageState,
+} from './records.ts';
 import { jobParams, stageOutputs } from './stage.ts';
 import { sumCounters } from './task-state.ts';
 import { getOutputWriter } from '../io/registry.ts';
+
+/** Task records per page; map records carry a partition index each (about 51 KB at R = 1,000). */
+const FINALIZE_PAGE = 250;
 
 export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMessage): Promise<void> {
   const { runId, stage: stageIndex } = message;
@@ -17,14 +26,33 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
   if (!run || run.status !== 'RUNNING') return;
   const job = env.jobs.get(run.job);
   // A crash after moving on to the next stage leaves it in 'split': continue planning it.
-  if (run.stage === stageIndex + 1 && run.phase === 'split') return planStage(env, job, run, run.stage);
+  if (run.stage === stageIndex + 1 && run.phase === 'split') return planOrFail(env, job, run, run.stage);
   if (run.stage !== stageIndex || run.phase !== 'finalize') return;
 
   const stage = job.stages[stageIndex]!;
-  const tasks = await env.state.listTasks(runId, { stage: stageIndex });
+  const specs = stageOutputs(job, stage, run);
+  // Page by page, so finalize's memory does not grow with the map tasks' partition indexes.
+  const partsOf = new Map<string, { name: string; records: number }[]>(
+    Object.keys(specs).map((n) => [n, []]),
+  );
+  let counters: Counters = {};
+  for (const phase of ['map', 'reduce'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await env.state.listTasksPage(
+        runId,
+        { stage: stageIndex, phase },
+        cursor === undefined ? { limit: FINALIZE_PAGE } : { limit: FINALIZE_PAGE, cursor },
+      );
+      cursor = page.cursor;
+      counters = sumCounters([counters, ...page.tasks.map((t) => t.counters)]);
+      for (const output of page.tasks.flatMap(committedOutputs))
+        for (const [name, parts] of Object.entries(output.parts ?? {})) partsOf.get(name)?.push(...parts);
+    } while (cursor !== undefined);
+  }
   const outputs: Record<string, OutputSummary> = {};
-  for (const [name, spec] of Object.entries(stageOutputs(job, stage, run))) {
-    const parts = tasks.flatMap(committedOutputs).flatMap((o) => o.parts?.[name] ?? []);
+  for (const [name, spec] of Object.entries(specs)) {
+    const parts = partsOf.get(name)!;
     const summary = await getOutputWriter(spec.type).finalize(spec, {
       files: env.files,
       entities: env.entities,
@@ -43,7 +71,6 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
     log.info(`output ${name}: ${summary.rows} records → ${summary.target}`);
   }
 
-  const counters = sumCounters(tasks.map((t) => t.counters));
   const last = stageIndex === job.stages.length - 1;
   const iso = new Date(env.now()).toISOString();
   const moved = await env.state.updateRun(runId, (r): RunRecord | undefined => {
@@ -54,7 +81,7 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
     return { ...r, stage: stageIndex + 1, phase: 'split', stages, updatedAt: iso };
   });
   if (!moved?.changed) return;
-  if (!last) return planStage(env, job, moved.record, stageIndex + 1);
+  if (!last) return planOrFail(env, job, moved.record, stageIndex + 1);
   const deleted = await env.blobs.deletePrefix(`tmp/${runId}/`);
   log.info('run done', { intermediatesDeleted: deleted });
 }

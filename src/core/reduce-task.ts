@@ -1,21 +1,30 @@
-// A reduce task: partition r of every committed map object (every slice of every map task),
-// streamed by byte range, k-way merged by key, grouped, combined if the stage has a combiner, and
-// reduced into the stage's outputs. At its time budget the task stops between keys, closes its
-// parts as a slice and checkpoints the last key it reduced; the merge is key-sorted, so the next
-// slice merges the same objects again and skips every key up to the checkpoint.
+// A reduce task: a contiguous range of partitions [first, end) (planned at the map→reduce flip,
+// see reduce-plan.ts). It reads its sources from the shuffle index (not every map record), merges
+// them down to a bounded fan-in (bounded-merge.ts), then, partition by partition, k-way merges,
+// groups, combines if the stage has a combiner, and reduces into the stage's outputs. Each source
+// is read with ONE ranged request covering all partitions of the range.
+//
+// At its time budget the task stops between keys, closes its parts as a slice and checkpoints the
+// partition and the last key it reduced; the merge is key-sorted, so the next slice merges the same
+// objects again, skips the partitions before and every key up to the checkpoint.
 
 import { CounterSet, taskContext } from './context.ts';
+import { DEFAULTS } from './defaults.ts';
+import { NonRetryableError } from './errors.ts';
 import type { MapReduceStage } from './job.ts';
 import type { EncodedKey, Key } from './keys.ts';
-import { committedOutputs } from './records.ts';
+import type { ReduceSplit } from './shuffle-index.ts';
+import { readRangeSources } from './shuffle-index.ts';
 import { SliceClock } from './slice-clock.ts';
 import { openTaskOutputs } from './task-outputs.ts';
 import type { TaskExecution, TaskResult } from './task-execution.ts';
 import { atPosition } from './task-execution.ts';
+import { mergeToFanIn, openRanges } from './shuffle/bounded-merge.ts';
 import { groupPartition } from './shuffle/merge.ts';
 
-/** A reduce checkpoint: the last encoded key reduced, base64 (encoded keys are binary strings). */
+/** A reduce checkpoint: the partition and the last encoded key reduced in it, base64. */
 export interface ReduceCheckpoint {
+  partition: number;
   afterKey: string;
 }
 
@@ -26,49 +35,61 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   const counters = new CounterSet();
   const ctx = await taskContext(exec, counters, run.stages[task.stage]?.mapCounters ?? {});
 
-  // Only committed map attempts are read (commit protocol step 5), in task then slice order, which
-  // keeps the order of equal keys' values the same however the map tasks were sliced.
-  const mapTasks = await env.state.listTasks(run.runId, { stage: task.stage, phase: 'map', state: 'DONE' });
-  const sources: AsyncIterable<Buffer>[] = [];
-  for (const output of mapTasks.flatMap(committedOutputs)) {
-    const range = output.partitions?.[task.index];
-    if (!output.shuffleObject || !range || range.length === 0) continue;
-    sources.push(
-      env.blobs.read(output.shuffleObject, { start: range.offset, end: range.offset + range.length }),
-    );
-  }
+  const split = reduceSplitOf(task.split, task.taskId);
+  const combine = def.combine ? (key: Key, values: unknown[]) => def.combine!(key, values, ctx) : undefined;
+  // Only committed map attempts are in the index (commit protocol step 5), in task then slice
+  // order, which keeps the order of equal keys' values the same however map tasks were sliced.
+  const width = split.end - split.first;
+  const sliceTag = task.slices?.length ? `-s${task.slices.length}` : '';
+  const sources = await mergeToFanIn(await readRangeSources(env.blobs, split), {
+    blobs: env.blobs,
+    fanIn: env.reduceFanIn ?? DEFAULTS.reduceMergeFanIn,
+    partitions: width,
+    runName: (pass, group) =>
+      `tmp/${run.runId}/${stage.name}/reduce/${task.taskId}/a${task.attempt}${sliceTag}/m${pass}-${group}`,
+    ...(combine ? { combine } : {}),
+  });
+  const reads = openRanges(env.blobs, sources);
 
-  const after = afterKeyOf(task.checkpoint);
+  const resume = checkpointOf(task.checkpoint);
   const before = task.counters?.['reduce-keys'] ?? 0;
   const clock = new SliceClock(exec.deadline, env.now);
   const outputs = openTaskOutputs(exec);
   let keys = 0;
-  let lastKey: EncodedKey | undefined;
+  let last: { partition: number; key: EncodedKey } | undefined;
   let checkpoint: ReduceCheckpoint | undefined;
   try {
-    const groups = groupPartition(
-      sources,
-      def.combine ? { combine: (key: Key, values: unknown[]) => def.combine!(key, values, ctx) } : {},
-    );
-    for await (const group of groups) {
-      if (signal.aborted) throw signal.reason;
-      // Reduced by an earlier slice; its values are skipped unread when the next group is asked for.
-      if (after !== undefined && group.encodedKey <= after) continue;
-      if (clock.due()) {
-        checkpoint = { afterKey: Buffer.from(lastKey!, 'latin1').toString('base64') };
-        break;
+    partitions: for (let p = split.first; p < split.end; p++) {
+      // Partitions an earlier slice finished: each source's single read skips their bytes.
+      if (resume && p < resume.partition) continue;
+      const after = resume?.partition === p ? resume.afterKey : undefined;
+      const groups = groupPartition(
+        reads.map((r) => r.partition(p - split.first)),
+        combine ? { combine } : {},
+      );
+      for await (const group of groups) {
+        if (signal.aborted) throw signal.reason;
+        // Reduced by an earlier slice; its values are skipped unread when the next group is asked for.
+        if (after !== undefined && group.encodedKey <= after) continue;
+        if (clock.due() && last) {
+          checkpoint = {
+            partition: last.partition,
+            afterKey: Buffer.from(last.key, 'latin1').toString('base64'),
+          };
+          break partitions;
+        }
+        last = { partition: p, key: group.encodedKey };
+        keys++;
+        try {
+          const pending = def.reduce(group.key, group.values, outputs.emit, ctx);
+          if (pending instanceof Promise) await pending;
+        } catch (err) {
+          throw atPosition(err, `key ${JSON.stringify(group.key)} in partition ${p}`);
+        }
+        await outputs.settle();
+        if (keys % 10_000 === 0)
+          env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + keys });
       }
-      lastKey = group.encodedKey;
-      keys++;
-      try {
-        const pending = def.reduce(group.key, group.values, outputs.emit, ctx);
-        if (pending instanceof Promise) await pending;
-      } catch (err) {
-        throw atPosition(err, `key ${JSON.stringify(group.key)} in partition ${task.index}`);
-      }
-      await outputs.settle();
-      if (keys % 10_000 === 0)
-        env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + keys });
     }
     env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + keys });
     counters.add('reduce-keys', keys);
@@ -80,10 +101,30 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   } catch (err) {
     await outputs.abort();
     throw err;
+  } finally {
+    await Promise.allSettled(reads.map((r) => r.close()));
   }
 }
 
-function afterKeyOf(checkpoint: unknown): EncodedKey | undefined {
-  const afterKey = (checkpoint as Partial<ReduceCheckpoint> | undefined)?.afterKey;
-  return typeof afterKey === 'string' ? Buffer.from(afterKey, 'base64').toString('latin1') : undefined;
+function checkpointOf(checkpoint: unknown): { partition: number; afterKey: EncodedKey } | undefined {
+  const c = checkpoint as Partial<ReduceCheckpoint> | undefined;
+  if (typeof c?.afterKey !== 'string' || typeof c.partition !== 'number') return undefined;
+  return { partition: c.partition, afterKey: Buffer.from(c.afterKey, 'base64').toString('latin1') };
+}
+
+function reduceSplitOf(split: unknown, taskId: string): ReduceSplit {
+  const s = split as Partial<ReduceSplit> | undefined;
+  if (
+    typeof s?.first !== 'number' ||
+    typeof s.end !== 'number' ||
+    typeof s.index !== 'string' ||
+    !Array.isArray(s.pages)
+  ) {
+    throw new NonRetryableError(
+      `Reduce task ${taskId} has no partition range and index in its record (split: ${JSON.stringify(split)}). ` +
+        'Reduce tasks are planned at the map→reduce flip since the shuffle index was introduced; a run started ' +
+        'by an older version cannot continue its reduce phase: start the run again.',
+    );
+  }
+  return s as ReduceSplit;
 }

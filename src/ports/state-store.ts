@@ -15,10 +15,32 @@ export interface UpdateResult<T> {
   changed: boolean;
 }
 
+/**
+ * Tasks are grouped in batches of this many consecutive indexes (`index / TASK_BATCH_SIZE`, rounded
+ * down). The phase barrier counts one batch after each commit instead of the whole phase, so a
+ * phase of M tasks costs O(M) counted index entries instead of O(M²).
+ */
+export const TASK_BATCH_SIZE = 500;
+
 export interface TaskFilter {
   stage?: number;
   phase?: TaskPhase;
   state?: TaskState;
+  /** Only tasks whose index is in this batch (see TASK_BATCH_SIZE). */
+  batch?: number;
+}
+
+export interface TaskPageRequest {
+  /** At most this many tasks per page. */
+  limit: number;
+  /** The `cursor` of the previous page; absent for the first page. */
+  cursor?: string;
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Pass it to get the next page; absent when this was the last page. */
+  cursor?: string;
 }
 
 export interface StateStore {
@@ -41,6 +63,12 @@ export interface StateStore {
   ): Promise<UpdateResult<TaskRecord> | undefined>;
   /** In (stage, phase, index) order. */
   listTasks(runId: string, filter?: TaskFilter): Promise<TaskRecord[]>;
+  /**
+   * One page of listTasks: tasks of one (stage, phase) come in index order, page after page, so a
+   * caller walks any number of tasks in constant memory. A page may hold fewer than `limit` tasks
+   * and still have a cursor; the walk ends when `cursor` is absent.
+   */
+  listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage>;
   /** An aggregation count: the phase barrier asks how many tasks are DONE without reading them. */
   countTasks(runId: string, filter: TaskFilter): Promise<number>;
   close?(): Promise<void>;

@@ -4,7 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord, TaskRecord } from '../../src/core/records.ts';
-import type { StateStore } from '../../src/ports/state-store.ts';
+import type { StateStore, TaskFilter } from '../../src/ports/state-store.ts';
+import { TASK_BATCH_SIZE } from '../../src/ports/state-store.ts';
 import { makeRun, makeTask } from './records.ts';
 
 export interface StateStoreFixture {
@@ -218,6 +219,60 @@ export function stateStoreContract(name: string, make: () => Promise<StateStoreF
         assert.equal(await store.countTasks('r1', { state: 'PENDING' }), 3);
         assert.equal(await store.countTasks('r1', { stage: 1 }), 0);
         assert.equal(await store.countTasks('missing', {}), 0);
+      }));
+
+    void test('listTasksPage walks one (stage, phase) in index order, page by page, honouring filters', () =>
+      withStore(async (store) => {
+        const tasks = Array.from({ length: 23 }, (_, i) => makeTask('r1', 0, 'map', i));
+        await store.insertTasks([...tasks, makeTask('r1', 0, 'reduce', 0), makeTask('r2', 0, 'map', 0)]);
+        for (const i of [0, 4, 5, 21])
+          await store.updateTask('r1', taskIdOf(tasks[i]), (t) => ({ ...t, state: 'DONE' }));
+        const walk = async (filter: TaskFilter, limit: number) => {
+          const pages: string[][] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.listTasksPage(
+              'r1',
+              filter,
+              cursor === undefined ? { limit } : { limit, cursor },
+            );
+            assert.ok(page.tasks.length <= limit, `a page holds at most ${limit} tasks`);
+            pages.push(ids(page.tasks) as string[]);
+            cursor = page.cursor;
+          } while (cursor !== undefined);
+          return pages;
+        };
+        const pages = await walk({ stage: 0, phase: 'map' }, 5);
+        assert.deepEqual(pages.flat(), ids(tasks));
+        assert.ok(pages.length >= 5, 'five pages of five for 23 tasks');
+        assert.deepEqual(
+          pages.slice(0, 4),
+          [0, 5, 10, 15].map((s) => ids(tasks.slice(s, s + 5))),
+        );
+        assert.deepEqual((await walk({ stage: 0, phase: 'map', state: 'DONE' }, 3)).flat(), [
+          's0-map-00000',
+          's0-map-00004',
+          's0-map-00005',
+          's0-map-00021',
+        ]);
+        assert.deepEqual((await walk({ stage: 0, phase: 'map' }, 100)).flat(), ids(tasks));
+        assert.deepEqual(await store.listTasksPage('nope', { stage: 0, phase: 'map' }, { limit: 10 }), {
+          tasks: [],
+        });
+      }));
+
+    void test('the batch filter selects TASK_BATCH_SIZE consecutive indexes, in lists and counts', () =>
+      withStore(async (store) => {
+        const indexes = [0, 1, TASK_BATCH_SIZE - 1, TASK_BATCH_SIZE, 2 * TASK_BATCH_SIZE + 3];
+        const tasks = indexes.map((i) => makeTask('r1', 0, 'map', i));
+        await store.insertTasks(tasks);
+        await store.updateTask('r1', taskIdOf(tasks[2]), (t) => ({ ...t, state: 'DONE' }));
+        await store.updateTask('r1', taskIdOf(tasks[3]), (t) => ({ ...t, state: 'DONE' }));
+        assert.equal(await store.countTasks('r1', { stage: 0, phase: 'map', batch: 0 }), 3);
+        assert.equal(await store.countTasks('r1', { stage: 0, phase: 'map', batch: 0, state: 'DONE' }), 1);
+        assert.equal(await store.countTasks('r1', { stage: 0, phase: 'map', batch: 1, state: 'DONE' }), 1);
+        assert.equal(await store.countTasks('r1', { stage: 0, phase: 'map', batch: 3 }), 0);
+        assert.deepEqual(ids(await store.listTasks('r1', { batch: 2 })), ids([tasks[4]!]));
       }));
 
     void test('20 concurrent updateTask increments of one task lose no update', () =>

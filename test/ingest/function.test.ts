@@ -15,7 +15,7 @@ import { memoryLogger } from '../../src/core/logger.ts';
 import { defineKind, ingestObject, KindRegistry } from '../../src/ingest/index.ts';
 import type { Entity } from '../../src/ports/entity-store.ts';
 import { emulatorEnv } from '../fakes/emulator-env.ts';
-import { startGcsFake, type GcsFake } from '../fakes/gcs-fake.ts';
+import { startGcsFake, type GcsFake } from '../../src/cloud/fakes/gcs-fake.ts';
 
 const env = emulatorEnv();
 // A kind of its own per run: the emulator is shared by every test file.

@@ -13,9 +13,10 @@ import { parse } from '@cdktf/hcl2json';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const TERRAFORM_DIR = join(REPO, 'terraform');
-export const EXAMPLE_TFVARS = join(TERRAFORM_DIR, 'examples', 'wordcount.tfvars');
+/** The example root configurations; each calls the module as `module "cloudreduce"`. */
+export const EXAMPLE_MAIN = join(TERRAFORM_DIR, 'examples', 'wordcount', 'main.tf');
 /** The tweet-analytics app of issue 5: ingest, tweet-analytics every 5 hours, a nightly summary. */
-export const TWEET_TFVARS = join(TERRAFORM_DIR, 'examples', 'tweet-analytics.tfvars');
+export const TWEET_MAIN = join(TERRAFORM_DIR, 'examples', 'tweet-analytics', 'main.tf');
 
 /** The files `terraform console` can evaluate without a provider. */
 const PROVIDER_FREE = ['variables.tf', 'locals.tf', 'datastore-indexes.tf.json'];
@@ -85,7 +86,7 @@ export function terraformVersion(): string {
  */
 export async function evaluate(
   expression: string,
-  options: { tfvars?: string; vars?: Record<string, string> } = {},
+  options: { tfvars?: string; args?: Record<string, unknown>; vars?: Record<string, string> } = {},
 ): Promise<unknown> {
   const dir = await mkdtemp(join(tmpdir(), 'cloudreduce-tf-eval-'));
   try {
@@ -94,6 +95,10 @@ export async function evaluate(
     if (options.tfvars) {
       await copyFile(options.tfvars, join(dir, 'input.tfvars'));
       args.push('-var-file=input.tfvars');
+    }
+    if (options.args) {
+      await writeFile(join(dir, 'args.tfvars.json'), JSON.stringify(options.args));
+      args.push('-var-file=args.tfvars.json');
     }
     for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`-var=${name}=${value}`);
     // One expression per call: piped console prints only the last result.
@@ -192,4 +197,31 @@ export async function writeTfvars(dir: string, name: string, content: string): P
 export function messagePattern(message: string): RegExp {
   const escaped = message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(escaped.replace(/ +/g, '[\\s│]+'));
+}
+
+/** The arguments of the `module "NAME"` call in a root configuration, as hcl2json renders them. */
+export async function moduleCall(mainTf: string, name = 'cloudreduce'): Promise<Body> {
+  const parsed = (await parse(mainTf, await readFile(mainTf, 'utf8'))) as { module?: Record<string, Body[]> };
+  const call = parsed.module?.[name]?.[0];
+  if (!call) throw new Error(`${mainTf} has no module "${name}" block`);
+  return call;
+}
+
+/**
+ * The literal arguments of a module call, as variable values for `evaluate` (args): everything but
+ * `source`, `providers` and arguments that are expressions (hcl2json writes those as "${...}"),
+ * which `terraform console` could not evaluate outside the root configuration.
+ */
+export async function moduleArguments(
+  mainTf: string,
+  name = 'cloudreduce',
+): Promise<Record<string, unknown>> {
+  const call = await moduleCall(mainTf, name);
+  return Object.fromEntries(
+    Object.entries(call).filter(
+      ([key, value]) =>
+        !['source', 'providers', 'version', 'depends_on'].includes(key) &&
+        !JSON.stringify(value).includes('${'),
+    ),
+  );
 }

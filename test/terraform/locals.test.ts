@@ -12,8 +12,8 @@ import { CLOUD_ENV, CLOUD_ENV_VARS, parseCloudConfig, REQUIRED_ENV_VARS } from '
 import { CLOUD_FUNCTIONS, FUNCTION_NAMES, PUSH_FUNCTIONS } from '../../src/cloud/functions.ts';
 import { INGEST_PREFIX, RESULTS_PREFIX } from '../../src/ingest/object.ts';
 import { TOPICS } from '../../src/ports/message-bus.ts';
-import { INDEXES_FILE, indexesDocument, renderIndexesFile } from '../../scripts/package/terraform-indexes.ts';
-import { EXAMPLE_TFVARS, evaluate, messagePattern, REPO, writeTfvars } from './helpers.ts';
+import { INDEXES_FILE, indexesDocument, renderIndexesFile } from '../../scripts/terraform-indexes.ts';
+import { EXAMPLE_MAIN, evaluate, messagePattern, moduleArguments, REPO, writeTfvars } from './helpers.ts';
 
 // Config variables terraform deliberately leaves unset in the cloud: emulator and fake endpoints
 // (dev only) and the scratch directory (the OS temp dir is right on Cloud Run).
@@ -37,6 +37,8 @@ interface FunctionSettings {
 const FUNCTION_IDS: readonly string[] = CLOUD_FUNCTIONS.map((f) => f.id);
 
 const DEFAULTS = { vars: { project_id: 'test-project-1' } };
+/** The arguments terraform/examples/wordcount passes to the module. */
+const EXAMPLE = { args: await moduleArguments(EXAMPLE_MAIN) };
 
 let dir: string;
 before(async () => {
@@ -173,7 +175,7 @@ describe('ingest', () => {
 
   test('ingest_invokers takes IAM members and defaults to nobody', async () => {
     assert.deepEqual(await evaluate('var.ingest_invokers', DEFAULTS), []);
-    assert.deepEqual(await evaluate('var.ingest_invokers', { tfvars: EXAMPLE_TFVARS }), []);
+    assert.deepEqual(await evaluate('var.ingest_invokers', EXAMPLE), []);
     const members = [
       'serviceAccount:tweet-loader@my-project-id.iam.gserviceaccount.com',
       'group:data-loaders@example.com',
@@ -255,7 +257,7 @@ describe('function environment', () => {
 
   for (const [label, options] of [
     ['the defaults', DEFAULTS],
-    ['the example tfvars', { tfvars: EXAMPLE_TFVARS }],
+    ['the wordcount example', EXAMPLE],
     [
       'a custom prefix, work prefix and namespace',
       {

@@ -11,7 +11,7 @@ import { parseJobMessage } from '../../src/core/messages.ts';
 import { resolveParams } from '../../src/core/params.ts';
 import type { JobRegistry } from '../../src/core/registry.ts';
 import { loadJobs } from '../../src/runtime/job-modules.ts';
-import { EXAMPLE_TFVARS, TWEET_TFVARS, evaluate, writeTfvars } from './helpers.ts';
+import { EXAMPLE_MAIN, TWEET_MAIN, evaluate, moduleArguments, writeTfvars } from './helpers.ts';
 
 let dir: string;
 let jobs: JobRegistry;
@@ -45,12 +45,18 @@ async function scheduledMessages(tfvars: string): Promise<Record<string, unknown
   return (await evaluate('local.scheduled_messages', { tfvars })) as Record<string, unknown>;
 }
 
+/** The schedules an example root configuration passes to the module, as terraform builds them. */
+async function exampleMessages(mainTf: string): Promise<Record<string, unknown>> {
+  const args = await moduleArguments(mainTf);
+  return (await evaluate('local.scheduled_messages', { args })) as Record<string, unknown>;
+}
+
 describe('scheduled job messages', () => {
   test('the example schedules a registered job every 5 hours, with a message split accepts', async () => {
-    const messages = await scheduledMessages(EXAMPLE_TFVARS);
-    assert.ok(Object.keys(messages).length > 0, 'examples/wordcount.tfvars must schedule at least one job');
+    const messages = await exampleMessages(EXAMPLE_MAIN);
+    assert.ok(Object.keys(messages).length > 0, 'examples/wordcount must schedule at least one job');
     for (const [name, data] of Object.entries(messages)) assertAccepted(name, data);
-    const text = await readFile(EXAMPLE_TFVARS, 'utf8');
+    const text = await readFile(EXAMPLE_MAIN, 'utf8');
     assert.match(text, /schedule\s*=\s*"0 \*\/5 \* \* \*"/, 'the example must run every 5 hours');
     assert.deepEqual(messages['wordcount-books'], {
       job: 'wordcount',
@@ -62,7 +68,7 @@ describe('scheduled job messages', () => {
   });
 
   test('the tweet-analytics example runs tweet-analytics every 5 hours over 4 days and the summary nightly for yesterday', async () => {
-    const messages = await scheduledMessages(TWEET_TFVARS);
+    const messages = await exampleMessages(TWEET_MAIN);
     for (const [name, data] of Object.entries(messages)) assertAccepted(name, data);
     assert.deepEqual(messages['tweet-analytics'], {
       job: 'tweet-analytics',
@@ -75,13 +81,11 @@ describe('scheduled job messages', () => {
       inputs: ['gs://my-project-id-cloudreduce-incoming/problem-logs/*.ndjson'],
       origin: 'schedule:exercise-summary',
     });
-    const schedules = (await evaluate('var.schedules', { tfvars: TWEET_TFVARS })) as Record<
-      string,
-      { schedule: string }
-    >;
+    const args = await moduleArguments(TWEET_MAIN);
+    const schedules = (await evaluate('var.schedules', { args })) as Record<string, { schedule: string }>;
     assert.equal(schedules['tweet-analytics']!.schedule, '0 */5 * * *');
     assert.equal(schedules['exercise-summary']!.schedule, '30 1 * * *');
-    const invokers = await evaluate('var.ingest_invokers', { tfvars: TWEET_TFVARS });
+    const invokers = await evaluate('var.ingest_invokers', { args });
     assert.deepEqual(invokers, ['serviceAccount:tweet-loader@my-project-id.iam.gserviceaccount.com']);
   });
 

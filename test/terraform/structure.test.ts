@@ -14,6 +14,8 @@ const KNOWN_TYPES = new Set([
   'google_cloudfunctions2_function',
   'google_firestore_database',
   'google_firestore_index',
+  'google_logging_metric',
+  'google_monitoring_alert_policy',
   'google_project_iam_member',
   'google_project_service',
   'google_pubsub_subscription',

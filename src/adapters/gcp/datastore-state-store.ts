@@ -8,7 +8,15 @@ import type { Datastore, Key, Transaction } from '@google-cloud/datastore';
 import { PropertyFilter } from '@google-cloud/datastore';
 import { ConfigError, NonRetryableError } from '../../core/errors.ts';
 import type { RunRecord, TaskRecord } from '../../core/records.ts';
-import type { Mutator, StateStore, TaskFilter, UpdateResult } from '../../ports/state-store.ts';
+import type {
+  Mutator,
+  StateStore,
+  TaskFilter,
+  TaskPage,
+  TaskPageRequest,
+  UpdateResult,
+} from '../../ports/state-store.ts';
+import { TASK_BATCH_SIZE } from '../../ports/state-store.ts';
 import { GRPC, backendError, grpcCode } from './backend-errors.ts';
 import { createDatastore, inTransaction } from './datastore-client.ts';
 import type { DatastoreClientOptions } from './datastore-client.ts';
@@ -136,6 +144,26 @@ export class DatastoreStateStore implements StateStore {
       .sort((a, b) => a.stage - b.stage || a.phase.localeCompare(b.phase) || a.index - b.index);
   }
 
+  async listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
+    if (!Number.isSafeInteger(page.limit) || page.limit < 1) {
+      throw new ConfigError(`listTasksPage limit must be a positive integer; got ${page.limit}.`);
+    }
+    // Equality-only queries come back in key order; task keys are "<runId>/s<stage>-<phase>-<index
+    // padded to 5 digits>", so within one (stage, phase) that is index order.
+    let query = this.#taskQuery(runId, filter).limit(page.limit);
+    if (page.cursor !== undefined) query = query.start(page.cursor);
+    try {
+      const [entities, info] = await this.#ds.runQuery(query);
+      const tasks = (entities as Entity[])
+        .map((e) => recordOf<TaskRecord>(e)!)
+        .sort((a, b) => a.stage - b.stage || a.phase.localeCompare(b.phase) || a.index - b.index);
+      const more = info.moreResults !== 'NO_MORE_RESULTS' && info.endCursor !== undefined;
+      return more ? { tasks, cursor: info.endCursor } : { tasks };
+    } catch (err) {
+      throw backendError(err, `Listing a page of tasks of run ${runId}`);
+    }
+  }
+
   async countTasks(runId: string, filter: TaskFilter): Promise<number> {
     const aggregate = this.#ds.createAggregationQuery(this.#taskQuery(runId, filter)).count('n');
     try {
@@ -202,6 +230,7 @@ export class DatastoreStateStore implements StateStore {
     if (filter.stage !== undefined) query = query.filter(new PropertyFilter('stage', '=', filter.stage));
     if (filter.phase !== undefined) query = query.filter(new PropertyFilter('phase', '=', filter.phase));
     if (filter.state !== undefined) query = query.filter(new PropertyFilter('state', '=', filter.state));
+    if (filter.batch !== undefined) query = query.filter(new PropertyFilter('batch', '=', filter.batch));
     return query;
   }
 
@@ -243,6 +272,7 @@ export class DatastoreStateStore implements StateStore {
         stage: task.stage,
         phase: task.phase,
         index: task.index,
+        batch: Math.floor(task.index / TASK_BATCH_SIZE),
         state: task.state,
         record,
       },

@@ -9,7 +9,15 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ConfigError, NonRetryableError } from '../../core/errors.ts';
 import type { RunRecord, TaskRecord } from '../../core/records.ts';
-import type { Mutator, StateStore, TaskFilter, UpdateResult } from '../../ports/state-store.ts';
+import type {
+  Mutator,
+  StateStore,
+  TaskFilter,
+  TaskPage,
+  TaskPageRequest,
+  UpdateResult,
+} from '../../ports/state-store.ts';
+import { TASK_BATCH_SIZE } from '../../ports/state-store.ts';
 import { openStateDatabase, writeTransaction } from './sqlite-state-db.ts';
 
 /** Rows per insertTasks transaction: Datastore's 500-mutation commit limit, so the core never relies
@@ -131,6 +139,22 @@ export class SqliteStateStore implements StateStore {
       .map((row) => parse<TaskRecord>(row)!);
   }
 
+  async listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
+    const limit = pageLimit(page.limit);
+    const [where, params] = taskWhere(runId, filter);
+    const after = page.cursor === undefined ? undefined : parseCursor(page.cursor);
+    const sql =
+      `SELECT stage, phase, idx, record FROM tasks WHERE ${where}` +
+      (after ? ' AND (stage, phase, idx) > (?, ?, ?)' : '') +
+      ' ORDER BY stage, phase, idx LIMIT ?';
+    const rows = this.#sql(sql).all(...params, ...(after ?? []), limit);
+    const tasks = rows.map((row) => parse<TaskRecord>(row)!);
+    const last = rows.at(-1);
+    // A full page may be followed by more; the caller's next request finds out (possibly empty).
+    if (rows.length < limit || !last) return { tasks };
+    return { tasks, cursor: JSON.stringify([last.stage, last.phase, last.idx]) };
+  }
+
   async countTasks(runId: string, filter: TaskFilter): Promise<number> {
     const [where, params] = taskWhere(runId, filter);
     const row = this.#sql(`SELECT COUNT(*) AS n FROM tasks WHERE ${where}`).get(...params);
@@ -164,7 +188,33 @@ function taskWhere(runId: string, filter: TaskFilter): [string, (string | number
     clauses.push(`${column} = ?`);
     params.push(value);
   }
+  if (filter.batch !== undefined) {
+    clauses.push('idx >= ? AND idx < ?');
+    params.push(filter.batch * TASK_BATCH_SIZE, (filter.batch + 1) * TASK_BATCH_SIZE);
+  }
   return [clauses.join(' AND '), params];
+}
+
+function pageLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new ConfigError(`listTasksPage limit must be a positive integer; got ${limit}.`);
+  }
+  return limit;
+}
+
+function parseCursor(cursor: string): [number, string, number] {
+  const value: unknown = JSON.parse(cursor);
+  if (
+    !Array.isArray(value) ||
+    typeof value[0] !== 'number' ||
+    typeof value[1] !== 'string' ||
+    typeof value[2] !== 'number'
+  ) {
+    throw new ConfigError(
+      `listTasksPage cursor ${JSON.stringify(cursor)} is not one this store returned; pass the cursor of the previous page unchanged.`,
+    );
+  }
+  return [value[0], value[1], value[2]];
 }
 
 function parse<T>(row: Row | undefined): T | undefined {

@@ -6,10 +6,10 @@ import { GcsBlobStore } from '../../../src/adapters/gcp/gcs-blob-store.ts';
 import { BigQueryWarehouse, jobIdBase } from '../../../src/adapters/gcp/bigquery-warehouse.ts';
 import type { BigQueryWarehouseOptions } from '../../../src/adapters/gcp/bigquery-warehouse.ts';
 import { warehouseContract } from '../../contracts/warehouse.ts';
-import { startBigQueryFake } from '../../fakes/bigquery-fake.ts';
-import type { BigQueryFake } from '../../fakes/bigquery-fake.ts';
-import { startGcsFake } from '../../fakes/gcs-fake.ts';
-import type { GcsFake } from '../../fakes/gcs-fake.ts';
+import { startBigQueryFake } from '../../../src/cloud/fakes/bigquery-fake.ts';
+import type { BigQueryFake } from '../../../src/cloud/fakes/bigquery-fake.ts';
+import { startGcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
+import type { GcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
 
 const PROJECT = 'test-project';
 let gcs: GcsFake;
