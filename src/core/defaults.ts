@@ -23,6 +23,11 @@ export const DEFAULTS = {
   retryInitialMillis: 500,
   retryMaxMillis: 30_000,
   /**
+   * The longest input line (one record of a text, NDJSON or CSV file). Longer fails the task with
+   * an InputError naming the file and byte offset, before a worker runs out of heap on it.
+   */
+  maxLineBytes: 16 * 1024 * 1024,
+  /**
    * Shuffle bytes a reduce task aims to read: reduce tasks cover contiguous partition ranges of
    * about this size (at least one partition each), so their number follows the data, not R alone.
    */

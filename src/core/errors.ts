@@ -45,10 +45,32 @@ export class TransientError extends Error {
 
 const PERMANENT = new Set(['ConfigError', 'NonRetryableError', 'InputError']);
 
-/** True for errors that must not be retried, recognised by name so it works across threads. */
+/**
+ * True for errors that must not be retried, recognised by name so it works across threads. A full
+ * disk is one too, whatever its class: a retry a few seconds later meets the same full disk, and
+ * retrying for minutes only hides it (the run would sit RUNNING with no error).
+ */
 export function isPermanent(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && PERMANENT.has(String((err as { name?: unknown }).name));
+  if (typeof err !== 'object' || err === null) return false;
+  return PERMANENT.has(String((err as { name?: unknown }).name)) || isDiskFull(err);
 }
+
+const DISK_FULL = /\bENOSPC\b|No space left on device|SQLITE_FULL|database or disk is full/i;
+
+/** A write failed because the disk (or the quota) is full: ENOSPC, or DuckDB's and SQLite's words for it. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === 'ENOSPC' || code === 'SQLITE_FULL' || DISK_FULL.test(String(message ?? ''))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export const DISK_FULL_ADVICE =
+  'The disk is full. Free space on it (locally, a failed run keeps its intermediates under the data ' +
+  "directory's blobs/tmp/<runId>/ so it can be resumed; delete those of runs you will not resume), " +
+  'then resume the run with `cloudreduce resume <runId>` or run the job again.';
 
 /** A JSON-safe description of an error, kept on task and run records. */
 export interface ErrorInfo {
@@ -62,7 +84,11 @@ export interface ErrorInfo {
 
 export function toErrorInfo(err: unknown, position?: string): ErrorInfo {
   if (err instanceof Error) {
-    const info: ErrorInfo = { name: err.name, message: err.message };
+    const full = isDiskFull(err) && !err.message.includes(DISK_FULL_ADVICE);
+    const info: ErrorInfo = {
+      name: err.name,
+      message: full ? `${err.message}. ${DISK_FULL_ADVICE}` : err.message,
+    };
     if (err.stack) info.stack = err.stack;
     const pos = position ?? (err instanceof InputError ? formatPosition(err.file, err.line) : undefined);
     if (pos) info.position = pos;

@@ -8,10 +8,22 @@ export interface InputFile {
   /** Stable identifier used in split descriptors and error messages (a path or a gs:// URI). */
   uri: string;
   size: number;
+  /**
+   * Which content of the file this is: the modification time locally, the object's generation on
+   * GCS. A run reads a snapshot: splits pin the size and version seen at planning, and a read of
+   * another version fails (see `read`).
+   */
+  version?: string;
+}
+
+/** The file as planned: a read fails with an InputError when it is no longer this content. */
+export interface PinnedFile {
+  size: number;
+  version?: string;
 }
 
 export interface InputFiles {
   /** Expands paths and globs; a pattern that matches nothing is a ConfigError naming it. */
   expand(patterns: readonly string[]): Promise<InputFile[]>;
-  read(uri: string, range?: ByteRange): AsyncIterable<Buffer>;
+  read(uri: string, range?: ByteRange, pinned?: PinnedFile): AsyncIterable<Buffer>;
 }

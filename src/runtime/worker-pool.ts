@@ -1,11 +1,13 @@
 // A fixed pool of task workers (default: one per core). Tasks queue until a worker is free. A
-// worker that dies mid-task is replaced, its task is released (its lease would otherwise hold the
-// task until it expired) and the delivery fails, so the bus redelivers it.
+// worker that dies mid-task (out of heap, say) is replaced and its death is that attempt's failure:
+// recorded on the task like any failed attempt, so a task that kills every worker fails its run
+// after maxAttempts with the reason, instead of being redelivered until the bus gives up. Below
+// maxAttempts the task goes back to PENDING and the delivery fails, so the bus redelivers it.
 
 import { Worker } from 'node:worker_threads';
 import { fromErrorInfo, toErrorInfo } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { releaseTask } from '../core/task-state.ts';
+import { failRun, failTask, releaseTask, sliceAttempts } from '../core/task-state.ts';
 import type { IncomingMessage, MessageBus, Topic } from '../ports/message-bus.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
@@ -127,8 +129,10 @@ export class WorkerPool {
     slot.job = undefined;
     if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
       err = new Error(
-        `task worker ran out of memory (heap capped at ${this.#options.heapMb} MiB, twice the memory budget plus 256). ` +
-          'Lower the memory budget so it spills sooner, shrink side inputs, or raise the cap with CLOUDREDUCE_WORKER_HEAP_MB.',
+        `task worker ran out of memory (heap capped at ${this.#options.heapMb} MiB: twice the memory budget ` +
+          'plus 256). What it held at once did not fit: one very large record or key (a huge line, a ' +
+          'reduce that keeps all values of a key), large side inputs, or state the job keeps. Raise the ' +
+          'cap with a larger --memory-budget or CLOUDREDUCE_WORKER_HEAP_MB, or hold less at once.',
         { cause: err },
       );
     }
@@ -137,9 +141,48 @@ export class WorkerPool {
     this.#slots[index] = this.#spawn(index);
     if (!job) return;
     if (!task?.runId || !task.taskId) return job.reject(err);
-    void this.#options.state
-      .updateTask(task.runId, task.taskId, releaseTask(Date.now()))
-      .finally(() => job.reject(err));
+    this.#recordDeath(task.runId, task.taskId, err).then(
+      (final) => (final ? job.resolve() : job.reject(err)),
+      (recordErr: unknown) => {
+        this.#options.logger.error('recording a worker death failed', { error: toErrorInfo(recordErr) });
+        job.reject(err);
+      },
+    );
+  }
+
+  /**
+   * The dead worker's attempt failed: counted like any failed attempt. Returns true when that was
+   * the last one and the run is failed (the message is then done with), false for a retry.
+   */
+  async #recordDeath(runId: string, taskId: string, err: Error): Promise<boolean> {
+    const { state } = this.#options;
+    const [task, run] = await Promise.all([state.getTask(runId, taskId), state.getRun(runId)]);
+    if (!task || !run || task.state !== 'RUNNING') {
+      await state.updateTask(runId, taskId, releaseTask(Date.now()));
+      return false;
+    }
+    const attempts = sliceAttempts(task);
+    const final = run.status !== 'RUNNING' || attempts >= run.options.maxAttempts;
+    const info = toErrorInfo(err);
+    const updated = await state.updateTask(runId, taskId, failTask(task.attempt, info, final, Date.now()));
+    if (!updated?.changed) return false; // another attempt owns the task now
+    if (final && run.status === 'RUNNING') {
+      this.#options.logger.error(
+        `task failed: its worker died on attempt ${attempts} of ${run.options.maxAttempts}`,
+        {
+          runId,
+          taskId,
+        },
+      );
+      await state.updateRun(
+        runId,
+        failRun(
+          { ...info, message: `${info.message} (attempt ${attempts} of ${run.options.maxAttempts})`, taskId },
+          Date.now(),
+        ),
+      );
+    }
+    return final;
   }
 
   #pump(): void {

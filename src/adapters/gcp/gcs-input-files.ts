@@ -5,9 +5,9 @@
 // wildcard late in the pattern lists little.
 
 import type { Storage } from '@google-cloud/storage';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError, InputError } from '../../core/errors.ts';
 import type { ByteRange } from '../../ports/blob-store.ts';
-import type { InputFile, InputFiles } from '../../ports/input-files.ts';
+import type { InputFile, InputFiles, PinnedFile } from '../../ports/input-files.ts';
 import { backendError, httpStatus } from './backend-errors.ts';
 import { createStorage, readObject } from './gcs-client.ts';
 import type { StorageClientOptions } from './gcs-client.ts';
@@ -53,9 +53,33 @@ export class GcsInputFiles implements InputFiles {
     return [...byUri.values()].sort((a, b) => Buffer.compare(Buffer.from(a.uri), Buffer.from(b.uri)));
   }
 
-  read(uri: string, range?: ByteRange): AsyncIterable<Buffer> {
+  /**
+   * With `pinned`, reads the generation seen at planning: an object overwritten since (a new
+   * generation; the old one is gone without versioning) fails with an InputError, not a mix.
+   */
+  async *read(uri: string, range?: ByteRange, pinned?: PinnedFile): AsyncIterable<Buffer> {
     const { bucket, path } = parseGsUri(uri);
-    return readObject(this.#storage.bucket(bucket).file(path), `"${uri}"`, range);
+    const generation = pinned?.version?.startsWith('generation:')
+      ? Number(pinned.version.slice(11))
+      : undefined;
+    const file = this.#storage.bucket(bucket).file(path, generation !== undefined ? { generation } : {});
+    try {
+      yield* readObject(file, `"${uri}"`, range);
+    } catch (err) {
+      if (generation === undefined || (err as { name?: unknown }).name !== 'NonRetryableError') throw err;
+      const [exists] = await this.#storage
+        .bucket(bucket)
+        .file(path)
+        .exists()
+        .catch(() => [false]);
+      throw new InputError(
+        `${uri} changed while the run was reading it: generation ${generation}, planned, is gone` +
+          `${exists ? ' (the object was overwritten)' : ' (the object was deleted)'}. A run reads its inputs as ` +
+          'they were when it started; upload the complete object and run the job again.',
+        { file: uri },
+        { cause: err },
+      );
+    }
   }
 
   async #expandOne(pattern: string, bucket: string, path: string): Promise<InputFile[]> {
@@ -69,7 +93,7 @@ export class GcsInputFiles implements InputFiles {
     if (path === '' || path.endsWith('/')) return this.#list(pattern, bucket, path);
     try {
       const [metadata] = await this.#storage.bucket(bucket).file(path).getMetadata();
-      return [{ uri: `gs://${bucket}/${path}`, size: Number(metadata.size ?? 0) }];
+      return [{ uri: `gs://${bucket}/${path}`, size: Number(metadata.size ?? 0), ...versionOf(metadata) }];
     } catch (err) {
       if (httpStatus(err) === 404) return [];
       throw backendError(err, `Looking up input "${pattern}"`);
@@ -97,12 +121,21 @@ export class GcsInputFiles implements InputFiles {
       for (const file of page) {
         // Zero-byte names ending in '/' are folder placeholders made by the console, not data.
         if (file.name.endsWith('/')) continue;
-        files.push({ uri: `gs://${bucket}/${file.name}`, size: Number(file.metadata.size ?? 0) });
+        files.push({
+          uri: `gs://${bucket}/${file.name}`,
+          size: Number(file.metadata.size ?? 0),
+          ...versionOf(file.metadata),
+        });
       }
       pageToken = next?.pageToken;
     } while (pageToken);
     return files;
   }
+}
+
+/** The object's generation, which a read then pins (GCS keeps one per content). */
+function versionOf(metadata: { generation?: string | number }): { version?: string } {
+  return metadata.generation === undefined ? {} : { version: `generation:${metadata.generation}` };
 }
 
 function globToRegExp(glob: string): RegExp {

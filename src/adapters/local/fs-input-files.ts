@@ -5,9 +5,10 @@
 import { createReadStream } from 'node:fs';
 import { glob, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../../core/errors.ts';
+import type { Stats } from 'node:fs';
+import { ConfigError, InputError } from '../../core/errors.ts';
 import type { ByteRange } from '../../ports/blob-store.ts';
-import type { InputFile, InputFiles } from '../../ports/input-files.ts';
+import type { InputFile, InputFiles, PinnedFile } from '../../ports/input-files.ts';
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
@@ -33,19 +34,34 @@ export class FsInputFiles implements InputFiles {
     return [...byPath.values()].sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
   }
 
-  async *read(uri: string, range?: ByteRange): AsyncIterable<Buffer> {
+  /**
+   * With `pinned`, the file must still have the planned size and modification time before and
+   * after the range is read, and the range must come whole: a file rewritten or truncated while the
+   * run reads it fails with an InputError instead of giving counts of half a file.
+   */
+  async *read(uri: string, range?: ByteRange, pinned?: PinnedFile): AsyncIterable<Buffer> {
     if (range && range.end <= range.start) return;
     const path = resolve(this.baseDir, uri);
+    if (pinned) checkPinned(uri, await stat(path), pinned);
     // createReadStream's `end` is inclusive.
     const stream = createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {});
-    for await (const chunk of stream) yield chunk as Buffer;
+    let bytes = 0;
+    for await (const chunk of stream) {
+      bytes += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    if (!pinned) return;
+    checkPinned(uri, await stat(path), pinned);
+    const expected = range ? range.end - range.start : pinned.size;
+    if (bytes !== expected)
+      throw changedInput(uri, `${bytes} bytes could be read where ${expected} were planned`);
   }
 
   async #glob(pattern: string): Promise<InputFile[]> {
     const files: InputFile[] = [];
     for await (const match of glob(pattern, { cwd: this.baseDir })) {
       const info = await stat(resolve(this.baseDir, match));
-      if (info.isFile()) files.push({ uri: this.#uriOf(match), size: info.size });
+      if (info.isFile()) files.push({ uri: this.#uriOf(match), size: info.size, version: versionOf(info) });
     }
     return files;
   }
@@ -60,7 +76,7 @@ export class FsInputFiles implements InputFiles {
           `Use a glob for the files in it, e.g. --input "${join(pattern, '*')}".`,
       );
     }
-    return info.isFile() ? [{ uri: this.#uriOf(pattern), size: info.size }] : [];
+    return info.isFile() ? [{ uri: this.#uriOf(pattern), size: info.size, version: versionOf(info) }] : [];
   }
 
   /** The path relative to the base directory when inside it (with '/'), else absolute. */
@@ -70,4 +86,24 @@ export class FsInputFiles implements InputFiles {
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return abs;
     return rel.split(sep).join('/');
   }
+}
+
+/** The modification time, to the nanosecond where the file system keeps it. */
+function versionOf(info: Stats): string {
+  return `mtime:${info.mtimeMs}`;
+}
+
+function checkPinned(uri: string, info: Stats, pinned: PinnedFile): void {
+  if (info.size !== pinned.size)
+    throw changedInput(uri, `its size is ${info.size} bytes where ${pinned.size} were planned`);
+  if (pinned.version !== undefined && versionOf(info) !== pinned.version)
+    throw changedInput(uri, `it was modified (${versionOf(info)}, planned ${pinned.version})`);
+}
+
+function changedInput(uri: string, what: string): InputError {
+  return new InputError(
+    `${uri} changed while the run was reading it: ${what}. A run reads its inputs as they were when it ` +
+      'started; let the file be complete (write it elsewhere and move it in place) and run the job again.',
+    { file: uri },
+  );
 }

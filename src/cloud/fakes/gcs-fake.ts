@@ -75,6 +75,10 @@ export async function startGcsFake(): Promise<GcsFake> {
       if (bucket !== undefined && o === 'o' && object !== undefined) {
         if (method === 'GET') {
           const obj = store.object(bucket, object);
+          // A named generation other than the live one is gone: the fake keeps no old versions.
+          const generation = url.searchParams.get('generation');
+          if (generation !== null && generation !== String(obj.generation))
+            throw new HttpError(404, 'notFound', `No such object: ${bucket}/${object}#${generation}`);
           if (url.searchParams.get('alt') === 'media') return download(req, res, obj);
           return sendJson(res, 200, objectResource(obj, endpoint));
         }

@@ -14,7 +14,7 @@ import { stripByteOrderMark } from './byte-order-mark.ts';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../core/errors.ts';
-import type { InputFiles } from '../../ports/input-files.ts';
+import type { InputFiles, PinnedFile } from '../../ports/input-files.ts';
 import type { FileRange } from './file-splits.ts';
 import { scanLines, type LineBatch } from './line-scanner.ts';
 
@@ -32,12 +32,13 @@ export interface RangeBatch extends LineBatch {
 export async function* readRangeLines(files: InputFiles, range: FileRange): AsyncGenerator<RangeBatch> {
   const resumed = range.lineStart === true;
   const chunks = range.gzip
-    ? dropBytes(gunzip(files, range.uri), resumed ? range.start : 0)
+    ? dropBytes(gunzip(files, range), resumed ? range.start : 0)
     : readWithTail(files, range);
   const batches = scanLines(chunks, {
     start: range.start,
     skipFirst: range.start > 0 && !resumed,
     lastStart: range.gzip ? Infinity : range.end,
+    file: range.uri,
   });
   // Line number of the range's first line: 1 at the start of a file, else counted once on demand.
   let base: number | Promise<number> | undefined = range.firstLine ?? (range.start === 0 ? 1 : undefined);
@@ -75,14 +76,19 @@ export async function* readRangeLines(files: InputFiles, range: FileRange): Asyn
   }
 }
 
+/** What the range's file was at planning (size and version), for the reads to check. */
+function pinned(range: FileRange): PinnedFile {
+  return { size: range.size, ...(range.version !== undefined ? { version: range.version } : {}) };
+}
+
 /** The range, then windows past its end until the consumer stops pulling (its last line is done). */
 async function* readWithTail(files: InputFiles, range: FileRange): AsyncGenerator<Buffer> {
-  yield* files.read(range.uri, { start: range.start, end: range.end });
+  yield* files.read(range.uri, { start: range.start, end: range.end }, pinned(range));
   let pos = range.end;
   let window = TAIL_FIRST_WINDOW_BYTES;
   while (pos < range.size) {
     const end = Math.min(range.size, pos + window);
-    yield* files.read(range.uri, { start: pos, end });
+    yield* files.read(range.uri, { start: pos, end }, pinned(range));
     pos = end;
     window = Math.min(window * 2, TAIL_MAX_WINDOW_BYTES);
   }
@@ -101,9 +107,10 @@ async function* dropBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenera
   }
 }
 
-async function* gunzip(files: InputFiles, uri: string): AsyncGenerator<Buffer> {
+async function* gunzip(files: InputFiles, range: FileRange): AsyncGenerator<Buffer> {
+  const uri = range.uri;
   const unzip = createGunzip();
-  const source = Readable.from(files.read(uri));
+  const source = Readable.from(files.read(uri, undefined, pinned(range)));
   // pipeline destroys both ends on error or when the consumer stops early.
   pipeline(source, unzip, () => {});
   try {

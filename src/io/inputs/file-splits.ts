@@ -27,6 +27,8 @@ export interface FileRange {
   end: number;
   /** The file's size when the split was planned: where reading past `end` must stop. */
   size: number;
+  /** The file's version at planning (InputFile.version): reads of another version fail. */
+  version?: string;
   /** Read whole through gunzip. */
   gzip?: true;
   /**
@@ -41,6 +43,10 @@ export interface FileRange {
 
 export interface FileSplitDescriptor {
   ranges: FileRange[];
+}
+
+function pinOf(file: InputFile): Pick<FileRange, 'uri' | 'size' | 'version'> {
+  return { uri: file.uri, size: file.size, ...(file.version !== undefined ? { version: file.version } : {}) };
 }
 
 export function isGzip(uri: string): boolean {
@@ -88,7 +94,7 @@ export function planFileSplits(
     const fileEnd = base + file.size;
     if (isGzip(file.uri)) {
       while (base >= cuts[split + 1]!) split++;
-      splits[split]!.push({ uri: file.uri, start: 0, end: file.size, size: file.size, gzip: true });
+      splits[split]!.push({ ...pinOf(file), start: 0, end: file.size, gzip: true });
     } else {
       let pos = base;
       while (pos < fileEnd) {
@@ -98,7 +104,7 @@ export function planFileSplits(
           continue;
         }
         const end = Math.min(splitEnd, fileEnd);
-        splits[split]!.push({ uri: file.uri, start: pos - base, end: end - base, size: file.size });
+        splits[split]!.push({ ...pinOf(file), start: pos - base, end: end - base });
         pos = end;
       }
     }

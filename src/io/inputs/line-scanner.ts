@@ -20,7 +20,17 @@ export interface ScanOptions {
   skipFirst: boolean;
   /** Stop before a line that starts after this offset (inclusive bound, the predecessor's rule). */
   lastStart: number;
+  /**
+   * A line longer than this fails with an InputError naming `file` and the line's byte offset,
+   * instead of growing until the worker runs out of memory. Default DEFAULTS.maxLineBytes.
+   */
+  maxLineBytes?: number;
+  /** The file, for that error. */
+  file?: string;
 }
+
+import { DEFAULTS } from '../../core/defaults.ts';
+import { InputError } from '../../core/errors.ts';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -34,23 +44,35 @@ export async function* scanLines(
   let pendingStart = options.start;
   let pos = options.start; // offset of chunk[0]
   const done = () => !skipping && pending.length === 0 && pendingStart > options.lastStart;
+  const max = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+  let pendingBytes = 0;
+  const tooLong = (bytes: number): void => {
+    if (bytes > max) throw lineTooLong(options.file ?? 'the input', pendingStart, max);
+  };
   for await (const chunk of chunks) {
     const batch: LineBatch = { offsets: [], texts: [], next: 0 };
     let from = 0;
     while (from < chunk.length && !done()) {
       const nl = chunk.indexOf(NL, from);
       if (nl === -1) {
-        if (!skipping) pending.push(chunk.subarray(from));
+        if (!skipping) {
+          pending.push(chunk.subarray(from));
+          pendingBytes += chunk.length - from;
+          tooLong(pendingBytes);
+        }
         break;
       }
       if (skipping) skipping = false;
       else if (pending.length === 0) {
+        tooLong(nl - from);
         batch.offsets.push(pendingStart);
         batch.texts.push(decode(chunk, from, nl));
       } else {
         pending.push(chunk.subarray(from, nl));
+        tooLong(pendingBytes + nl - from);
         const line = Buffer.concat(pending);
         pending = [];
+        pendingBytes = 0;
         batch.offsets.push(pendingStart);
         batch.texts.push(decode(line, 0, line.length));
       }
@@ -71,6 +93,16 @@ export async function* scanLines(
       next: pendingStart + line.length,
     };
   }
+}
+
+function lineTooLong(file: string, offset: number, max: number): InputError {
+  const mib = (max / 2 ** 20).toFixed(max % 2 ** 20 === 0 ? 0 : 1);
+  return new InputError(
+    `${file}: the line starting at byte offset ${offset} is longer than ${mib} MiB, the most one record ` +
+      'may have. Such a line is usually a file without newlines or a corrupt one; split the record into ' +
+      'lines, or read the file with an input that does not need whole lines.',
+    { file },
+  );
 }
 
 function decode(buf: Buffer, start: number, end: number): string {

@@ -54,6 +54,8 @@ async function* stageBatches(descriptor: unknown, blobs: BlobStore): AsyncGenera
       start: start.offset,
       skipFirst: false,
       lastStart: Infinity,
+      // The engine wrote these records itself: no input limit applies.
+      maxLineBytes: Infinity,
     })) {
       const base = before;
       before += batch.texts.length;

@@ -30,9 +30,31 @@ function seed(): { bucket: string; files: GcsInputFiles } {
 void describe('GcsInputFiles', () => {
   void test('one object URI expands to itself with its size', async () => {
     const { bucket, files } = seed();
-    assert.deepEqual(await files.expand([`gs://${bucket}/logs/readme.txt`]), [
-      { uri: `gs://${bucket}/logs/readme.txt`, size: 'data of logs/readme.txt'.length },
-    ]);
+    const [file, ...rest] = await files.expand([`gs://${bucket}/logs/readme.txt`]);
+    assert.deepEqual(rest, []);
+    assert.equal(file?.uri, `gs://${bucket}/logs/readme.txt`);
+    assert.equal(file?.size, 'data of logs/readme.txt'.length);
+    // The object's generation pins what a run reads (test/io/inputs/snapshot.test.ts).
+    assert.match(file?.version ?? '', /^generation:\d+$/);
+  });
+
+  void test('a read pinned to the planned generation fails with an InputError once the object is overwritten', async () => {
+    const { bucket, files } = seed();
+    const [file] = await files.expand([`gs://${bucket}/logs/readme.txt`]);
+    const pinned = { size: file!.size, version: file!.version! };
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of files.read(file!.uri, undefined, pinned)) chunks.push(chunk);
+      return Buffer.concat(chunks).toString();
+    };
+    assert.equal(await read(), 'data of logs/readme.txt');
+    fake.putObject(bucket, 'logs/readme.txt', 'data of another day');
+    await assert.rejects(read(), {
+      name: 'InputError',
+      message: new RegExp(
+        `^gs://${bucket}/logs/readme\\.txt changed while the run was reading it: generation \\d+, planned, is gone \\(the object was overwritten\\)`,
+      ),
+    });
   });
 
   void test('a * wildcard matches within one level and ** across levels', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsInputFiles } from '../../../src/adapters/local/fs-input-files.ts';
+import type { InputFile } from '../../../src/ports/input-files.ts';
 import { textInput, textReader } from '../../../src/io/inputs/text.ts';
 import { collect, readSplits, splitContext, withTempDir } from '../../io/helpers.ts';
 
@@ -13,12 +14,17 @@ async function fixture(dir: string): Promise<void> {
   await writeFile(join(dir, 'data', 'c.csv'), 'x,y\n');
 }
 
+const sizes = (files: readonly InputFile[]) => files.map(({ uri, size }) => ({ uri, size }));
+
 describe('FsInputFiles', () => {
   test('expands globs relative to the base dir: sorted, deduplicated, directories skipped', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir);
       const files = new FsInputFiles(dir);
-      assert.deepEqual(await files.expand(['data/*.txt', 'data/a.txt', 'data/*']), [
+      const expanded = await files.expand(['data/*.txt', 'data/a.txt', 'data/*']);
+      // Each file is pinned by its modification time (see the snapshot tests in test/io/inputs).
+      for (const f of expanded) assert.match(f.version ?? '', /^mtime:\d+(\.\d+)?$/);
+      assert.deepEqual(sizes(expanded), [
         { uri: 'data/a.txt', size: 8 },
         { uri: 'data/b.txt', size: 6 },
         { uri: 'data/c.csv', size: 4 },
@@ -31,8 +37,10 @@ describe('FsInputFiles', () => {
       await fixture(dir);
       const files = new FsInputFiles(join(dir, 'data', 'sub.txt'));
       const abs = join(dir, 'data', 'a.txt');
-      assert.deepEqual(await files.expand([abs]), [{ uri: abs, size: 8 }]);
-      assert.deepEqual(await files.expand(['../b.txt']), [{ uri: join(dir, 'data', 'b.txt'), size: 6 }]);
+      assert.deepEqual(sizes(await files.expand([abs])), [{ uri: abs, size: 8 }]);
+      assert.deepEqual(sizes(await files.expand(['../b.txt'])), [
+        { uri: join(dir, 'data', 'b.txt'), size: 6 },
+      ]);
     });
   });
 
