@@ -7,5 +7,8 @@ import './reduce/index.ts';
 import './finalize/index.ts';
 import './sweeper/index.ts';
 import './ingest/index.ts';
+import './dead-letter/index.ts';
 
 export { FUNCTION_NAMES, CLOUD_FUNCTIONS } from '../src/cloud/functions.ts';
+// What the deployed functions know, for checking an archive (test/package) without a cloud.
+export { loadDeployedJobs } from '../src/cloud/engine-env.ts';

@@ -9,7 +9,8 @@ locals {
   # logical topic or "http". Settings are defaults; var.functions overrides them.
   # map/reduce get the 540 s ceiling (their slices are task_budget_seconds long); the rest are short.
   # ingest serves short, I/O-bound requests, several per instance (concurrency > 1 needs a whole
-  # CPU); ingest-object reads an object of up to 64 MiB whole, one per instance.
+  # CPU); ingest-object reads an object of up to 64 MiB whole, one per instance. dead-letter fails
+  # the runs of messages the other subscriptions gave up on (reads and writes run state only).
   function_defaults = {
     split           = { entry_point = "split", trigger = "jobs", memory = "512Mi", cpu = null, timeout_seconds = 300, max_instances = 10, min_instances = 0, concurrency = 1 }
     map             = { entry_point = "map", trigger = "map", memory = "1Gi", cpu = null, timeout_seconds = 540, max_instances = 100, min_instances = 0, concurrency = 1 }
@@ -18,6 +19,7 @@ locals {
     sweeper         = { entry_point = "sweeper", trigger = "sweep", memory = "256Mi", cpu = null, timeout_seconds = 300, max_instances = 1, min_instances = 0, concurrency = 1 }
     ingest          = { entry_point = "ingest", trigger = "http", memory = "512Mi", cpu = "1", timeout_seconds = 60, max_instances = 10, min_instances = 0, concurrency = 8 }
     "ingest-object" = { entry_point = "ingestObject", trigger = "incoming", memory = "1Gi", cpu = null, timeout_seconds = 540, max_instances = 10, min_instances = 0, concurrency = 1 }
+    "dead-letter"   = { entry_point = "deadLetter", trigger = "dead_letter", memory = "256Mi", cpu = null, timeout_seconds = 60, max_instances = 1, min_instances = 0, concurrency = 1 }
   }
   functions = {
     for name, d in local.function_defaults : name => merge(d, {
@@ -55,6 +57,7 @@ locals {
     sweeper         = ["map", "reduce", "finalize"]
     ingest          = []
     "ingest-object" = []
+    "dead-letter"   = []
   }
 
   work_bucket     = coalesce(var.work_bucket_name, "${var.project_id}-${var.name_prefix}-work")

@@ -12,13 +12,11 @@ resource "google_pubsub_topic" "topic" {
   depends_on = [google_project_service.api]
 }
 
-# Messages that failed max_delivery_attempts times land on the dead-letter topic. Without a
-# subscription Pub/Sub would drop them; this pull subscription keeps them for a week so they can be
-# inspected (`gcloud pubsub subscriptions pull <name> --limit 10`) and re-published. The engine
-# does not depend on them: a dead-lettered task stays PENDING (or its lease expires) and the
-# sweeper re-publishes it, a run stuck in planning is re-planned, and a run that makes no progress
-# is flagged stalled. (Locally, a dead-lettered message fails its run; in the cloud no function
-# consumes this topic.) A dead-lettered ingest-object notification is not re-driven by anything: it
+# Messages that failed max_delivery_attempts times land on the dead-letter topic. The dead-letter
+# function (its push subscription is in triggers.tf) fails the run of each, with the task and the
+# message, unless the work got done another way, so a run always ends. This pull subscription also
+# keeps a copy of each for a week so they can be inspected (`gcloud pubsub subscriptions pull <name>
+# --limit 10`) and re-published. A dead-lettered ingest-object notification belongs to no run: it
 # waits here, and uploading the object again replays it (docs/deploy.md).
 resource "google_pubsub_subscription" "dead_letter" {
   name                       = "${local.topics.dead_letter}-hold"

@@ -46,10 +46,15 @@ resource "google_pubsub_subscription" "push" {
     maximum_backoff = "${var.retry_maximum_backoff_seconds}s"
   }
 
-  # After max_delivery_attempts the message moves to the dead-letter topic instead of looping.
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.topic["dead_letter"].id
-    max_delivery_attempts = var.max_delivery_attempts
+  # After max_delivery_attempts the message moves to the dead-letter topic instead of looping,
+  # where the dead-letter function fails its run. That function's own subscription has no policy:
+  # its messages would come back to it.
+  dynamic "dead_letter_policy" {
+    for_each = each.value.trigger == "dead_letter" ? [] : [1]
+    content {
+      dead_letter_topic     = google_pubsub_topic.topic["dead_letter"].id
+      max_delivery_attempts = var.max_delivery_attempts
+    }
   }
 
   # Never expire: a schedule that runs rarely must not lose its subscription after 31 idle days.

@@ -167,8 +167,8 @@ variable "functions" {
   }))
   default = {}
   validation {
-    condition     = alltrue([for name in keys(var.functions) : contains(["split", "map", "reduce", "finalize", "sweeper", "ingest", "ingest-object"], name)])
-    error_message = "functions may only have keys split, map, reduce, finalize, sweeper, ingest and ingest-object."
+    condition     = alltrue([for name in keys(var.functions) : contains(["split", "map", "reduce", "finalize", "sweeper", "ingest", "ingest-object", "dead-letter"], name)])
+    error_message = "functions may only have keys split, map, reduce, finalize, sweeper, ingest, ingest-object and dead-letter."
   }
   validation {
     condition     = alltrue([for f in values(var.functions) : f.timeout_seconds == null || (coalesce(f.timeout_seconds, 0) >= 1 && coalesce(f.timeout_seconds, 0) <= 540)])

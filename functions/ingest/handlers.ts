@@ -7,10 +7,13 @@ import type { CloudEvent, HttpFunction } from '@google-cloud/functions-framework
 import { GcsBlobStore } from '../../src/adapters/gcp/gcs-blob-store.ts';
 import { createStorage } from '../../src/adapters/gcp/gcs-client.ts';
 import { processCloudEnv } from '../../src/cloud/engine-env.ts';
+import { answerBodyErrorsWithJson } from '../../src/cloud/framework-errors.ts';
 import { createJsonLogger } from '../../src/cloud/json-logger.ts';
+import { functionProject, traceFields } from '../../src/cloud/trace.ts';
 import { decodePubSubEvent } from '../../src/cloud/pubsub-event.ts';
 import { ConfigError, isPermanent, toErrorInfo } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
+import { importJobModule } from '../../src/runtime/job-modules.ts';
 import { handleIngestRequest, ingestObject, KindRegistry, kindsOfModule } from '../../src/ingest/index.ts';
 import type { IngestLimits } from '../../src/ingest/index.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
@@ -35,7 +38,7 @@ async function deployedDeps(): Promise<IngestDeps> {
   const kinds = new KindRegistry();
   const modules = new Set(env.jobs.list().map((entry) => entry.module));
   for (const module of modules) {
-    if (module !== undefined) for (const k of kindsOfModule(await import(module))) kinds.register(k);
+    if (module !== undefined) for (const k of kindsOfModule(await importJobModule(module))) kinds.register(k);
   }
   const deps: IngestDeps = { store: env.entities, kinds, logger: env.logger };
   if (config.incomingBucket) {
@@ -61,6 +64,9 @@ function defaultDeps(): Promise<IngestDeps> {
 }
 
 export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): HttpFunction {
+  // Invalid JSON under application/json never reaches the function: without this the framework
+  // answers it with an HTML stack page.
+  answerBodyErrorsWithJson();
   return async (req, res) => {
     let deps: IngestDeps;
     try {
@@ -72,6 +78,14 @@ export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): Ht
       res.status(503).json({ error: 'The ingest function is not configured correctly; see its logs.' });
       return;
     }
+    // Entries about this request join its trace in Cloud Logging.
+    const logger = deps.logger.child({
+      function: 'ingest',
+      ...traceFields(functionProject(), {
+        traceparent: req.header('traceparent'),
+        cloudTraceContext: req.header('x-cloud-trace-context'),
+      }),
+    });
     try {
       const kind = typeof req.query.kind === 'string' ? req.query.kind : undefined;
       // rawBody: functions-framework has already parsed JSON bodies; the core wants the bytes.
@@ -87,20 +101,18 @@ export function ingestHttp(getDeps: () => Promise<IngestDeps> = defaultDeps): Ht
         rejected?: unknown[];
       };
       if (response.status === 200)
-        deps.logger.info(`ingest stored ${answer.stored} ${answer.kind} entities`, {
-          function: 'ingest',
+        logger.info(`ingest stored ${answer.stored} ${answer.kind} entities`, {
           ...answer,
         });
       else
-        deps.logger.info(`ingest refused a request (${response.status}): ${answer.error?.split('\n')[0]}`, {
-          function: 'ingest',
+        logger.info(`ingest refused a request (${response.status}): ${answer.error?.split('\n')[0]}`, {
           status: response.status,
           ...(answer.rejected ? { rejected: answer.rejected.length } : {}),
         });
       res.status(response.status).json(response.body);
     } catch (err) {
       const info = toErrorInfo(err);
-      deps.logger.error(`ingest failed: ${info.message}`, { function: 'ingest', error: info });
+      logger.error(`ingest failed: ${info.message}`, { error: info });
       res
         .status(500)
         .json({ error: `Storing the records failed (${info.message}); send them again: it is safe.` });

@@ -1,9 +1,11 @@
-// The live progress line of `cloudreduce run` / `resume`: phase, tasks done/total, records/s.
+// The live progress line of `cloudreduce run` / `resume` / `submit --wait`: phase, tasks
+// done/total, records/s (local runs only: workers report records read as they go).
 // On a terminal it redraws one line; elsewhere (CI, pipes) it prints a line per change, at most
 // every few seconds, so logs stay readable.
 
 import type { StateStore } from '../ports/state-store.ts';
 import type { RunRecord } from '../core/records.ts';
+import { cutToWidth } from './watch.ts';
 
 export class ProgressReporter {
   readonly #out: NodeJS.WriteStream;
@@ -54,10 +56,17 @@ export class ProgressReporter {
     const rate = now > first.at ? ((total - first.total) * 1000) / (now - first.at) : 0;
     const stageName = run.stages.length > 1 ? `${stage?.name ?? run.stage} ` : '';
     const unit = phase === 'reduce' ? 'keys' : 'records';
-    const counts = phase === 'map' || phase === 'reduce' ? ` · ${fmt(total)} ${unit} · ${fmt(rate)}/s` : '';
+    // Cloud runs report no per-record progress (only task commits): no made-up zero rate then.
+    const counts =
+      (phase === 'map' || phase === 'reduce') && this.#records.size
+        ? ` · ${fmt(total)} ${unit} · ${fmt(rate)}/s`
+        : '';
     const line = `${stageName}${phase.padEnd(8)}${tasks}${counts} · ${elapsed(now - this.#started)}`;
     if (this.#tty) {
-      this.#out.write(`\r\x1b[2K${line}`);
+      // A line longer than the terminal wraps, and \r then redraws only its last piece: the
+      // screen fills with stale lines. Cut it to the width, read each time (windows resize).
+      const columns = this.#out.columns;
+      this.#out.write(`\r\x1b[2K${columns ? cutToWidth(line, columns) : line}`);
     } else if (line.split(' · ')[0] !== this.#lastLine.split(' · ')[0] || now - this.#lastPrint > 5000) {
       this.#out.write(`${line}\n`);
       this.#lastPrint = now;

@@ -5,11 +5,12 @@
 import type { RunRecord } from '../core/records.ts';
 import { sumCounters } from '../core/task-state.ts';
 
-export function runSummary(run: RunRecord): string {
+/** `running` says what runs a RUNNING run (default "still running"; status knows more locally). */
+export function runSummary(run: RunRecord, running = 'still running'): string {
   const lines: string[] = [];
   const took = run.finishedAt
     ? `${((Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000).toFixed(1)} s`
-    : 'still running';
+    : running;
   lines.push(`${run.status} ${run.job} run ${run.runId} (${took})`);
   const counters = sumCounters(run.stages.map((s) => s.counters ?? s.mapCounters));
   if (Object.keys(counters).length) {

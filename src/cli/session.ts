@@ -15,6 +15,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   progressStream: NodeJS.WriteStream;
+  /** Whether `out` is a terminal (status --watch redraws in place there). */
+  outTty?: boolean;
+  /** The terminal's size, read when drawing (it changes when the window does). */
+  columns?: () => number | undefined;
+  rows?: () => number | undefined;
 }
 
 export interface CliSession {

@@ -15,8 +15,8 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { PubSub } from '@google-cloud/pubsub';
 import type { Severity } from '../core/logger.ts';
 import type { JobMessage } from '../core/messages.ts';
-import { startBigQueryFake, type BigQueryFake } from '../../test/fakes/bigquery-fake.ts';
-import { startGcsFake, type GcsFake } from '../../test/fakes/gcs-fake.ts';
+import { startBigQueryFake, type BigQueryFake } from './fakes/bigquery-fake.ts';
+import { startGcsFake, type GcsFake } from './fakes/gcs-fake.ts';
 import { cloudConfigEnv, parseCloudConfig, type CloudConfig } from './config.ts';
 import { freePort, startEmulators, type Emulators } from './emulators.ts';
 import { FunctionProcess } from './function-process.ts';
@@ -47,6 +47,8 @@ export interface DevCloudOptions {
   sweepEveryMillis?: number;
   /** Push ack deadline, which is also the push request's timeout. */
   ackDeadlineSeconds?: number;
+  /** Deliveries before a message goes to the dead-letter topic (5-100, as terraform's default 10). */
+  maxDeliveryAttempts?: number;
   logLevel?: Severity;
   /** Working directory of the functions (relative job module paths resolve here). */
   cwd?: string;
@@ -146,7 +148,7 @@ async function start(
 
   const pubsub = new PubSub({ projectId, apiEndpoint: emulators.pubsubHost });
   const subscriptions: string[] = [];
-  const topics = [...PUSH_FUNCTIONS.map((f) => triggerTopic(config, f.trigger)), config.deadLetterTopic];
+  const topics = PUSH_FUNCTIONS.map((f) => triggerTopic(config, f.trigger));
   cleanups.push(async () => {
     await deleteAll(pubsub, subscriptions, topics);
     await pubsub.close();
@@ -175,11 +177,18 @@ async function start(
     const fn = PUSH_FUNCTIONS.find((f) => f.trigger === trigger)!;
     const topic = triggerTopic(config, trigger);
     const subscription = `${topic}-${suffix}`;
+    // As terraform's triggers.tf: each subscription dead-letters to the deadLetter function's topic,
+    // except that function's own.
+    const deadLetter =
+      trigger === 'dead_letter'
+        ? undefined
+        : { topic: config.deadLetterTopic, maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10 };
     await createPushSubscription(pubsub, projectId, {
       topic,
       subscription,
       functionUrl: functions[fn.name].url,
       ackDeadlineSeconds,
+      ...(deadLetter ? { deadLetter } : {}),
     });
     subscriptions.push(subscription);
     return subscription;

@@ -15,6 +15,7 @@ import { GcsInputFiles } from '../adapters/gcp/gcs-input-files.ts';
 import { PubSubMessageBus } from '../adapters/gcp/pubsub-message-bus.ts';
 import type { EngineEnv } from '../core/env.ts';
 import type { Logger } from '../core/logger.ts';
+import type { JobRegistry } from '../core/registry.ts';
 import { loadJobs, userJobModules } from '../runtime/job-modules.ts';
 import { parseCloudConfig, type CloudConfig } from './config.ts';
 import { createJsonLogger } from './json-logger.ts';
@@ -34,9 +35,7 @@ export interface CloudEnv {
 }
 
 export async function createCloudEnv(config: CloudConfig, options: CloudEnvOptions = {}): Promise<CloudEnv> {
-  const cwd = options.cwd ?? process.cwd();
-  // An empty env: CLOUDREDUCE_JOBS was already parsed into config.jobModules.
-  const jobs = await loadJobs(userJobModules(config.jobModules, {}, cwd));
+  const jobs = await loadDeployedJobs(config.jobModules, options.cwd ?? process.cwd());
   const storage = createStorage({
     projectId: config.projectId,
     ...(config.gcs.apiEndpoint ? { apiEndpoint: config.gcs.apiEndpoint } : {}),
@@ -56,17 +55,19 @@ export async function createCloudEnv(config: CloudConfig, options: CloudEnvOptio
     datastore,
     ...(config.datastore.namespace ? { namespace: config.datastore.namespace } : {}),
   });
+  const blobs = new GcsBlobStore({ bucket: config.workBucket, prefix: config.workPrefix, storage });
   const warehouse = new BigQueryWarehouse({
     projectId: config.projectId,
     dataset: config.bigquery.dataset,
     location: config.bigquery.location,
     bucket: config.workBucket,
     sourcePrefix: config.workPrefix,
+    blobs,
     ...(config.bigquery.apiEndpoint ? { apiEndpoint: config.bigquery.apiEndpoint } : {}),
   });
   mkdirSync(config.scratchDir, { recursive: true });
   const env: EngineEnv = {
-    blobs: new GcsBlobStore({ bucket: config.workBucket, prefix: config.workPrefix, storage }),
+    blobs,
     bus,
     state,
     entities: new DatastoreEntityStore({ projectId: config.projectId, datastore }),
@@ -90,6 +91,15 @@ export async function createCloudEnv(config: CloudConfig, options: CloudEnvOptio
       await warehouse.close();
     },
   };
+}
+
+/**
+ * The jobs a deployed function knows: the built-ins, the modules `cloudreduce package` listed in
+ * the archive's package.json (cloudreduce.jobs; `cwd` is the archive's root) and CLOUDREDUCE_JOBS
+ * (`jobModules`, already parsed from the environment).
+ */
+export function loadDeployedJobs(jobModules: readonly string[], cwd: string): Promise<JobRegistry> {
+  return loadJobs(userJobModules(jobModules, {}, cwd));
 }
 
 /** Lease owner id: the Cloud Run revision (K_REVISION) and instance, or this host and process. */

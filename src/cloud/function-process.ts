@@ -2,6 +2,10 @@
 // it: `functions-framework --target=NAME --source=functions/index.ts`, on its own port. Used by
 // `cloudreduce dev`, the end-to-end test and the cloud benchmark.
 //
+// A process that dies without being stopped (kill -9, out of memory, a crash) is started again on
+// the same port after a backoff, as Cloud Run starts a new instance, with a line saying so; Pub/Sub
+// redelivers what it was handling. Only stop() keeps a function down.
+//
 // Each process is spawned detached, as the leader of its own process group, and stopped by
 // signalling the group; groups still alive when this process exits are SIGKILLed, so neither a
 // failed test nor Ctrl-C leaves servers holding ports, and each exits by itself when this process
@@ -14,8 +18,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-/** The deployable source: every function registered in one module, `--target` picks. */
-export const FUNCTIONS_SOURCE = fileURLToPath(new URL('../../functions/index.ts', import.meta.url));
+/** The deployable source: every function registered in one module, `--target` picks (.js in dist/). */
+export const FUNCTIONS_SOURCE = fileURLToPath(
+  new URL(`../../functions/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 
 export interface FunctionProcessOptions {
   name: string;
@@ -29,7 +35,13 @@ export interface FunctionProcessOptions {
   /** Every line the function writes (its JSON logs on stdout, framework errors on stderr). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   readyTimeoutMillis?: number;
+  /** First delay before starting a died process again; doubles per death in a row, up to 10 s. */
+  restartBackoffMillis?: number;
 }
+
+const MAX_RESTART_BACKOFF_MILLIS = 10_000;
+/** A process that served this long before dying starts the backoff over. */
+const HEALTHY_MILLIS = 30_000;
 
 /**
  * Preloaded into each function process: it exits when its stdin, a pipe from this process, closes.
@@ -67,6 +79,15 @@ export class FunctionProcess {
   #child: ChildProcess | undefined;
   #exited = true;
   #tail: string[] = [];
+  /** Between start() and stop(): a process that dies meanwhile is started again. */
+  #wanted = false;
+  /** Deaths in a row without a healthy run between them (the restart backoff's exponent). */
+  #deaths = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+  /** The process this object is stopping on purpose (its exit is no death). */
+  #terminating: ChildProcess | undefined;
+  /** How many times a died process was started again. */
+  restarts = 0;
 
   constructor(options: FunctionProcessOptions) {
     this.#options = options;
@@ -80,6 +101,16 @@ export class FunctionProcess {
   }
 
   async start(): Promise<void> {
+    this.#wanted = true;
+    try {
+      await this.#spawn();
+    } catch (err) {
+      this.#wanted = false;
+      throw err;
+    }
+  }
+
+  async #spawn(): Promise<void> {
     if (!this.#exited) return;
     if (!exitHookInstalled) {
       exitHookInstalled = true;
@@ -111,9 +142,15 @@ export class FunctionProcess {
     this.#child = child;
     this.#exited = false;
     live.add(child);
-    child.on('exit', () => {
+    const startedAt = Date.now();
+    child.on('exit', (code, signal) => {
       live.delete(child);
-      if (this.#child === child) this.#exited = true;
+      if (this.#child !== child) return;
+      this.#exited = true;
+      if (this.#wanted && this.#terminating !== child) {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        this.#scheduleRestart(how, Date.now() - startedAt);
+      }
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       // Always read both pipes: an unread pipe blocks the function once it fills.
@@ -126,14 +163,55 @@ export class FunctionProcess {
     await this.#waitReady(o.readyTimeoutMillis ?? 30_000);
   }
 
-  /** Kills the process at once, as a crashed or preempted instance would die (no cleanup). */
+  /**
+   * Kills the process at once (SIGKILL), as a crashed or preempted instance would die (no cleanup);
+   * like any death, a new instance follows.
+   */
   kill(): void {
     if (this.#child && !this.#exited) killGroup(this.#child, 'SIGKILL');
   }
 
   async stop(): Promise<void> {
+    this.#wanted = false;
+    clearTimeout(this.#restartTimer);
+    await this.#terminate();
+  }
+
+  #scheduleRestart(how: string, livedMillis: number): void {
+    if (livedMillis >= HEALTHY_MILLIS) this.#deaths = 0;
+    const first = this.#options.restartBackoffMillis ?? 200;
+    const delay = Math.min(MAX_RESTART_BACKOFF_MILLIS, first * 2 ** this.#deaths);
+    this.#deaths++;
+    this.#say(
+      `[dev cloud] function ${this.name} ${how}; starting a new instance on port ${this.port} in ${delay} ms ` +
+        '(as Cloud Run would; Pub/Sub redelivers what it was handling)',
+    );
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      if (!this.#wanted || !this.#exited) return;
+      this.#spawn().then(
+        () => {
+          this.restarts++;
+          this.#say(`[dev cloud] function ${this.name} restarted (pid ${this.pid})`);
+        },
+        (err: unknown) =>
+          this.#scheduleRestart(`did not start again (${(err as Error).message.split('\n')[0]})`, 0),
+      );
+    }, delay);
+    this.#restartTimer.unref();
+  }
+
+  /** A line of the dev cloud's own about this function, where the function's stderr goes. */
+  #say(line: string): void {
+    this.#tail.push(line);
+    if (this.#tail.length > 40) this.#tail.shift();
+    this.#options.onLine?.(line, 'stderr');
+  }
+
+  async #terminate(): Promise<void> {
     const child = this.#child;
     if (!child || this.#exited) return;
+    this.#terminating = child;
     killGroup(child, 'SIGTERM');
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline && killGroup(child, 0)) await sleep(50);
@@ -158,7 +236,7 @@ export class FunctionProcess {
       await sleep(100);
     }
     const why = this.#exited ? 'exited before it was ready' : `did not answer within ${timeoutMillis} ms`;
-    await this.stop();
+    await this.#terminate();
     throw new Error(
       `Function ${this.name} (functions-framework on port ${this.port}) ${why}. Last output:\n` +
         this.#tail.join('\n'),

@@ -18,6 +18,7 @@ import { processCloudEnv } from './engine-env.ts';
 import { CLOUD_FUNCTIONS } from './functions.ts';
 import { createJsonLogger } from './json-logger.ts';
 import { decodePubSubEvent, topicOf } from './pubsub-event.ts';
+import { functionProject, traceFields } from './trace.ts';
 
 export type MessageHandler = (env: EngineEnv, message: IncomingMessage) => Promise<Outcome>;
 export type CloudEventHandler = (event: CloudEvent<unknown>) => Promise<void>;
@@ -27,6 +28,8 @@ export interface WrapOptions {
   env?: () => Promise<EngineEnv>;
   /** Logs problems met before an env exists (undecodable events, bad config). */
   logger?: Logger;
+  /** The project for the trace field of log entries; default: from the function's environment. */
+  project?: string;
 }
 
 const defaultEnv = async (): Promise<EngineEnv> => (await processCloudEnv()).env;
@@ -56,7 +59,11 @@ export function wrapHandler(
       return;
     }
     const message = decoded.message;
-    const labels = labelsOf(name, message, source);
+    // Entries about this delivery join its trace in Cloud Logging when the request carried one.
+    const trace = traceFields(options.project ?? functionProject(), {
+      traceparent: (event as { traceparent?: string }).traceparent,
+    });
+    const labels = { ...labelsOf(name, message, source), ...trace };
 
     let env: EngineEnv;
     try {

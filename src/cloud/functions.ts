@@ -10,9 +10,10 @@ import type { CloudConfig } from './config.ts';
 
 /**
  * A Pub/Sub topic (the engine's four, the sweeper's tick, the incoming bucket's object
- * notifications), or 'http' for a function called directly over HTTPS.
+ * notifications, the dead-letter topic where the other subscriptions put what they gave up on), or
+ * 'http' for a function called directly over HTTPS. Named as terraform's local.topics keys.
  */
-export type Trigger = Topic | 'sweep' | 'incoming' | 'http';
+export type Trigger = Topic | 'sweep' | 'incoming' | 'dead_letter' | 'http';
 export type TopicTrigger = Exclude<Trigger, 'http'>;
 
 export const CLOUD_FUNCTIONS = [
@@ -27,6 +28,13 @@ export const CLOUD_FUNCTIONS = [
     id: 'ingest-object',
     module: 'ingest',
     trigger: 'incoming',
+    signature: 'cloudevent',
+  },
+  {
+    name: 'deadLetter',
+    id: 'dead-letter',
+    module: 'dead-letter',
+    trigger: 'dead_letter',
     signature: 'cloudevent',
   },
 ] as const satisfies readonly {
@@ -51,10 +59,11 @@ export const PUSH_FUNCTIONS = CLOUD_FUNCTIONS.filter(
 
 /** The Pub/Sub topic id that triggers a function under `config`. */
 export function triggerTopic(
-  config: Pick<CloudConfig, 'topics' | 'sweepTopic' | 'incomingTopic'>,
+  config: Pick<CloudConfig, 'topics' | 'sweepTopic' | 'incomingTopic' | 'deadLetterTopic'>,
   trigger: TopicTrigger,
 ): string {
   if (trigger === 'sweep') return config.sweepTopic;
+  if (trigger === 'dead_letter') return config.deadLetterTopic;
   if (trigger === 'incoming') return config.incomingTopic;
   return config.topics[trigger];
 }

@@ -18,7 +18,7 @@ export const LABEL_FIELDS = [
   'attempt',
 ] as const;
 
-const LABELS_KEY = 'logging.googleapis.com/labels';
+export const LABELS_KEY = 'logging.googleapis.com/labels';
 
 export function jsonLogSink(
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),

@@ -13,6 +13,8 @@ export interface PushSubscription {
   functionUrl: string;
   /** For push, also the HTTP timeout: a request running longer is redelivered (a duplicate). */
   ackDeadlineSeconds: number;
+  /** Where a message goes after maxDeliveryAttempts failed deliveries (terraform's dead_letter_policy). */
+  deadLetter?: { topic: string; maxDeliveryAttempts: number };
 }
 
 export function pushEndpoint(functionUrl: string, projectId: string, topic: string): string {
@@ -39,6 +41,14 @@ export async function createPushSubscription(
       pushConfig: { pushEndpoint: pushEndpoint(s.functionUrl, projectId, s.topic) },
       ackDeadlineSeconds: s.ackDeadlineSeconds,
       retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 10 } },
+      ...(s.deadLetter
+        ? {
+            deadLetterPolicy: {
+              deadLetterTopic: `projects/${projectId}/topics/${s.deadLetter.topic}`,
+              maxDeliveryAttempts: s.deadLetter.maxDeliveryAttempts,
+            },
+          }
+        : {}),
     });
   } catch (err) {
     if (grpcCode(err) !== GRPC.ALREADY_EXISTS) throw err;

@@ -7,17 +7,25 @@ import { isPermanent, toErrorInfo } from './errors.ts';
 import { handleFinalizeMessage } from './finalize.ts';
 import { parseFinalizeMessage, parseTaskMessage } from './messages.ts';
 import type { IncomingMessage, Topic } from '../ports/message-bus.ts';
+import { failRunAndReport } from './run-events.ts';
 import { handleJobMessage } from './split.ts';
-import { failRun } from './task-state.ts';
 import { handleTaskMessage } from './task-runner.ts';
+import { meteredEnv } from './metered-env.ts';
+import { countDelivery, recordRest } from './run-usage.ts';
+import { UsageMeter } from './usage.ts';
 
 export type Outcome = 'ack' | 'ack-failed';
 
-export async function dispatch(env: EngineEnv, topic: Topic, message: IncomingMessage): Promise<Outcome> {
+export async function dispatch(plain: EngineEnv, topic: Topic, message: IncomingMessage): Promise<Outcome> {
+  // What this message's handler uses is counted, recorded by the task commit or on the run.
+  const meter = new UsageMeter(plain.now);
+  countDelivery(meter, message);
+  const env = meteredEnv(plain, meter);
+  let runId = (message.data as { runId?: unknown } | null)?.runId;
   try {
     switch (topic) {
       case 'jobs':
-        await handleJobMessage(env, message.data, { messageId: message.id });
+        runId = await handleJobMessage(env, message.data, { messageId: message.id });
         break;
       case 'map':
       case 'reduce':
@@ -27,10 +35,15 @@ export async function dispatch(env: EngineEnv, topic: Topic, message: IncomingMe
         await handleFinalizeMessage(env, parseFinalizeMessage(message.data));
         break;
     }
+    if (typeof runId === 'string') {
+      // Only bookkeeping: a failure to record it must not redeliver work that is done.
+      await recordRest(plain, meter, runId, topic).catch((err: unknown) =>
+        plain.logger.warn('could not record the usage on the run', { runId, error: String(err) }),
+      );
+    }
     return 'ack';
   } catch (err) {
     if (!isPermanent(err)) throw err;
-    const runId = (message.data as { runId?: unknown } | null)?.runId;
     const info = toErrorInfo(err);
     env.logger.error(`${topic} message failed permanently: ${info.message}`, {
       topic,
@@ -38,8 +51,7 @@ export async function dispatch(env: EngineEnv, topic: Topic, message: IncomingMe
       runId,
       error: info,
     });
-    if (typeof runId === 'string')
-      await env.state.updateRun(runId, failRun({ ...info, taskId: `${topic}` }, env.now()));
+    if (typeof runId === 'string') await failRunAndReport(env, runId, { ...info, taskId: `${topic}` });
     return 'ack-failed';
   }
 }

@@ -2,6 +2,7 @@
 // one from their adapters; the handlers are the same code in both.
 
 import type { Logger } from './logger.ts';
+import type { UsageMeter } from './usage.ts';
 import type { JobRegistry } from './registry.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EntityStore } from '../ports/entity-store.ts';
@@ -30,10 +31,25 @@ export interface EngineEnv {
    */
   taskBudgetMillis?: number;
   now: () => number;
+  /** Counts what the current handler uses (set by dispatch through metered-env.ts). */
+  usage?: UsageMeter;
+  /**
+   * Calls `tick` every `millis` until the returned function is called (the task runner's lease
+   * renewal). Absent: the process's own `setInterval`. The simulator (test/sim) supplies its own,
+   * so that it owns time: it can freeze a process past its lease or kill it with its timers.
+   */
+  repeat?: (millis: number, tick: () => void) => () => void;
   /** Sources a reduce task merges at once (DEFAULTS.reduceMergeFanIn); tests lower it to force passes. */
   reduceFanIn?: number;
   /** Shuffle bytes per reduce task (DEFAULTS.reduceTaskTargetBytes); tests lower it to get several. */
   reduceTaskBytes?: number;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
+}
+
+/** `env.repeat`, or `setInterval` when the environment does not bring its own timers. */
+export function repeatEvery(env: EngineEnv, millis: number, tick: () => void): () => void {
+  if (env.repeat) return env.repeat(millis, tick);
+  const timer = setInterval(tick, millis);
+  return () => clearInterval(timer);
 }

@@ -4,7 +4,7 @@
 
 import type { EngineEnv } from './env.ts';
 import type { FinalizeMessage } from './messages.ts';
-import { planStage } from './plan.ts';
+import { planOrFail } from './plan.ts';
 import {
   committedOutputs,
   type Counters,
@@ -26,7 +26,7 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
   if (!run || run.status !== 'RUNNING') return;
   const job = env.jobs.get(run.job);
   // A crash after moving on to the next stage leaves it in 'split': continue planning it.
-  if (run.stage === stageIndex + 1 && run.phase === 'split') return planStage(env, job, run, run.stage);
+  if (run.stage === stageIndex + 1 && run.phase === 'split') return planOrFail(env, job, run, run.stage);
   if (run.stage !== stageIndex || run.phase !== 'finalize') return;
 
   const stage = job.stages[stageIndex]!;
@@ -81,7 +81,7 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
     return { ...r, stage: stageIndex + 1, phase: 'split', stages, updatedAt: iso };
   });
   if (!moved?.changed) return;
-  if (!last) return planStage(env, job, moved.record, stageIndex + 1);
+  if (!last) return planOrFail(env, job, moved.record, stageIndex + 1);
   const deleted = await env.blobs.deletePrefix(`tmp/${runId}/`);
   log.info('run done', { intermediatesDeleted: deleted });
 }

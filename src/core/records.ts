@@ -1,7 +1,9 @@
 // The coordinator's durable state: one RunRecord per run, one TaskRecord per (stage, phase, index).
 // Both are plain JSON so every StateStore (SQLite locally, Datastore in the cloud) stores them as is.
 
+import type { AttemptEntry } from './attempt-history.ts';
 import type { ErrorInfo } from './errors.ts';
+import type { Usage } from './usage.ts';
 
 export type RunStatus = 'RUNNING' | 'DONE' | 'FAILED' | 'ABORTED' | 'REJECTED';
 /** Where a RUNNING run is: planning a stage's splits, its map, reduce or finalize phase. */
@@ -35,6 +37,8 @@ export interface StageState {
   counters?: Counters;
   /** What finalize wrote, per output: table name and rows, or file names. */
   outputs?: Record<string, OutputSummary>;
+  /** The stage's one plan (plan.ts): the object holding its splits, and how many map tasks it has. */
+  plan?: { object: string; tasks: number };
 }
 
 export interface OutputSummary {
@@ -61,7 +65,19 @@ export interface RunRecord {
   error?: ErrorInfo & { taskId?: string };
   /** Where the request came from: "cli", "scheduler:<name>", "message:<id>". */
   origin?: string;
+  /**
+   * The module (file URL) the job was loaded from, when it is not built in: `cloudreduce resume` and
+   * `status` find the job through it, so a run started as `cloudreduce run ./jobs/x.ts` needs no --jobs.
+   */
+  jobModule?: string;
+  /** What split, finalize and the phase barriers used, by function (tasks keep their own). */
+  usage?: Partial<Record<UsageFunction, Usage>>;
+  /** How many times the run was resumed after it failed (`cloudreduce resume`). */
+  resumes?: number;
 }
+
+/** The functions whose time and requests make a run's cost. */
+export type UsageFunction = 'split' | 'map' | 'reduce' | 'finalize';
 
 export interface TaskOutput {
   /** Shuffle object holding all partitions (map tasks of map-reduce stages). */
@@ -93,6 +109,15 @@ export interface TaskRecord {
   state: TaskState;
   /** How many times the task has been claimed; the current attempt number. */
   attempt: number;
+  /**
+   * Attempts up to this one do not count against `maxAttempts` (set by a slice commit, a resume of
+   * a failed run, a release of a known-dead worker's task); absent: the last slice's attempt, or 0.
+   */
+  attemptsFrom?: number;
+  /** The attempt whose commit made the task DONE: a commit that finds its own write succeeded. */
+  committedAttempt?: number;
+  /** The attempt whose failure was recorded last (same purpose, for failures). */
+  failedAttempt?: number;
   leaseOwner?: string;
   /** Epoch millis; a RUNNING task whose lease has passed may be claimed again. */
   leaseExpiresAt?: number;
@@ -116,6 +141,12 @@ export interface TaskRecord {
   /** Last error, and the count of failed attempts. */
   error?: ErrorInfo;
   failures?: number;
+  /** The latest attempts, oldest first (bounded: see attempt-history.ts). */
+  attempts?: AttemptEntry[];
+  /** Attempts older than `attempts[0]` that are no longer kept. */
+  attemptsDropped?: number;
+  /** What every attempt used, summed (committed, sliced or failed; see usage.ts). */
+  usage?: Usage;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;

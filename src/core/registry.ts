@@ -29,6 +29,11 @@ export class JobRegistry {
     return entry.job;
   }
 
+  /** The module a job was registered from (undefined for built-in jobs). */
+  moduleOf(name: string): string | undefined {
+    return this.#jobs.get(name)?.module;
+  }
+
   has(name: string): boolean {
     return this.#jobs.has(name);
   }

@@ -9,7 +9,8 @@ import { ConfigError, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
 import { parseJobMessage, validRunId, type JobMessage } from './messages.ts';
 import { resolveParams } from './params.ts';
-import { planStage } from './plan.ts';
+import { planOrFail } from './plan.ts';
+import { RUN_EVENTS } from './run-events.ts';
 import type { RunOptions, RunRecord } from './records.ts';
 
 /** A sortable, readable run id: job, UTC time, random suffix. */
@@ -39,6 +40,8 @@ export async function handleJobMessage(
   try {
     message = parseJobMessage(data);
     run = buildRun(env.jobs.get(message.job), message, now, meta);
+    const jobModule = env.jobs.moduleOf(run.job);
+    if (jobModule) run.jobModule = jobModule;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return reject(env, data, message, meta, err, now);
@@ -46,8 +49,18 @@ export async function handleJobMessage(
   const created = await env.state.insertRun(run);
   const current = created ? run : await env.state.getRun(run.runId);
   if (!current) throw new Error(`run ${run.runId} vanished after insert`);
+  // A redelivered message finds its own run; a message for another job under a taken run id must
+  // not be dropped without a word (nor join the other job's run).
+  if (!created && current.job !== run.job) {
+    const taken = new ConfigError(
+      `run id "${run.runId}" already belongs to a run of job ${current.job} (${current.status}, created ` +
+        `${current.createdAt}); a job message for ${run.job} cannot reuse it. Send it with another ` +
+        'runId, or without one to get a new id.',
+    );
+    return reject(env, data, message, meta, taken, now);
+  }
   if (current.status === 'RUNNING' && current.phase === 'split') {
-    await planStage(env, env.jobs.get(current.job), current, current.stage);
+    await planOrFail(env, env.jobs.get(current.job), current, current.stage);
   }
   if (created)
     env.logger.info(`run ${run.runId} of job ${run.job} started`, { runId: run.runId, job: run.job });
@@ -138,7 +151,7 @@ async function reject(
       ? `rejected-${safe}-m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 100)
       : newRunId(`rejected-${safe}`, now));
   const iso = new Date(now).toISOString();
-  await env.state.insertRun({
+  const record: RunRecord = {
     runId,
     job,
     params: {},
@@ -151,7 +164,29 @@ async function reject(
     updatedAt: iso,
     finishedAt: iso,
     error: toErrorInfo(err),
+  };
+  let recorded = runId;
+  if (!(await env.state.insertRun(record))) {
+    const existing = await env.state.getRun(runId);
+    // The same rejected message delivered again: recorded already, and said already.
+    if (existing?.status === 'REJECTED' && existing.job === job) return runId;
+    // The id it asked for is taken by another run: the rejection is kept beside it, findable by
+    // listing runs (`cloudreduce status`), and says which id it asked for.
+    recorded = takenIdRejection(runId, meta, now);
+    await env.state.insertRun({ ...record, runId: recorded });
+  }
+  env.logger.error(`job message rejected: ${err.message}`, {
+    event: RUN_EVENTS.rejected,
+    runId: recorded,
+    job,
+    ...(recorded !== runId ? { askedRunId: runId } : {}),
   });
-  env.logger.error(`job message rejected: ${err.message}`, { runId, job });
-  return runId;
+  return recorded;
+}
+
+function takenIdRejection(runId: string, meta: JobMessageMeta, now: number): string {
+  const suffix = meta.messageId
+    ? `m${meta.messageId.toLowerCase().replace(/[^a-z0-9]/g, '')}`
+    : randomBytes(3).toString('hex') + String(now % 1000);
+  return `${runId.slice(0, 100 - suffix.length - 10)}-rejected-${suffix}`.slice(0, 100);
 }

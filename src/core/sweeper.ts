@@ -6,8 +6,11 @@
 import { checkBarrier } from './barrier.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { EngineEnv } from './env.ts';
-import { planStage, publishTasks } from './plan.ts';
+import { isPermanent, toErrorInfo } from './errors.ts';
+import type { Job } from './job.ts';
+import { planOrFail, publishTasks } from './plan.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
+import { failRunAndReport, RUN_EVENTS } from './run-events.ts';
 import { releaseTask } from './task-state.ts';
 
 /** Task records the sweeper holds at once. */
@@ -25,6 +28,8 @@ export interface SweepReport {
   runId: string;
   republished: number;
   stalled: boolean;
+  /** Set when sweeping this run failed (the sweep went on with the other runs). */
+  error?: string;
 }
 
 export async function sweepRun(
@@ -35,11 +40,19 @@ export async function sweepRun(
   const report: SweepReport = { runId, republished: 0, stalled: false };
   const run = await env.state.getRun(runId);
   if (!run || run.status !== 'RUNNING') return report;
-  const job = env.jobs.get(run.job);
+  let job: Job;
+  try {
+    job = env.jobs.get(run.job);
+  } catch (err) {
+    // The job was undeployed (or renamed) under a running run: nothing can run it any more.
+    if (!isPermanent(err)) throw err;
+    await failRunAndReport(env, runId, { ...toErrorInfo(err), taskId: 'sweeper' });
+    return report;
+  }
   const now = env.now();
 
   if (run.phase === 'split') {
-    await planStage(env, job, run, run.stage);
+    await planOrFail(env, job, run, run.stage);
     report.republished++;
     return report;
   }
@@ -68,7 +81,13 @@ export async function sweepRun(
     const stuck: TaskRecord[] = [];
     for (const task of page.tasks) {
       lastActivity = Math.max(lastActivity, Date.parse(task.updatedAt));
-      if (task.state === 'DONE' || task.state === 'FAILED') continue;
+      if (task.state === 'FAILED') {
+        // The task failed for good but the write that fails its run did not go through.
+        const error = task.error ?? { name: 'Error', message: `task ${task.taskId} failed` };
+        await failRunAndReport(env, runId, { ...error, taskId: task.taskId });
+        return report;
+      }
+      if (task.state === 'DONE') continue;
       if (task.state === 'RUNNING' && options.releaseRunning) {
         await env.state.updateTask(runId, task.taskId, releaseTask(now));
         stuck.push(task);
@@ -94,7 +113,9 @@ export async function sweepRun(
   if (now - lastActivity > (options.stallMillis ?? DEFAULTS.stallMillis)) {
     report.stalled = true;
     env.logger.error(`run ${runId} made no progress for ${Math.round((now - lastActivity) / 60_000)} min`, {
+      event: RUN_EVENTS.stalled,
       runId,
+      job: run.job,
       phase: run.phase,
     });
   }
@@ -104,6 +125,20 @@ export async function sweepRun(
 export async function sweepAll(env: EngineEnv, options: SweepOptions = {}): Promise<SweepReport[]> {
   const runs: RunRecord[] = await env.state.listRuns({ limit: 1000 });
   const reports: SweepReport[] = [];
-  for (const run of runs) if (run.status === 'RUNNING') reports.push(await sweepRun(env, run.runId, options));
+  for (const run of runs) {
+    if (run.status !== 'RUNNING') continue;
+    // One run that cannot be swept (its store calls fail, its state is odd) never stops the repair
+    // of the others: its error is logged and reported, and the next tick tries it again.
+    try {
+      reports.push(await sweepRun(env, run.runId, options));
+    } catch (err) {
+      const info = toErrorInfo(err);
+      env.logger.error(`sweeping run ${run.runId} failed: ${info.message}`, {
+        runId: run.runId,
+        error: info,
+      });
+      reports.push({ runId: run.runId, republished: 0, stalled: false, error: info.message });
+    }
+  }
   return reports;
 }

@@ -5,22 +5,26 @@
 // message, from its checkpoint.
 
 import { checkBarrier } from './barrier.ts';
-import type { EngineEnv } from './env.ts';
+import { repeatEvery, type EngineEnv } from './env.ts';
 import { TransientError, isPermanent, toErrorInfo } from './errors.ts';
 import { executeMap } from './map-task.ts';
 import type { TaskMessage } from './messages.ts';
 import { publishTasks } from './plan.ts';
 import type { RunRecord, TaskOutput, TaskRecord } from './records.ts';
+import { failRunAndReport } from './run-events.ts';
 import { positionOf, type TaskExecution, type TaskResult } from './task-execution.ts';
 import { executeReduce } from './reduce-task.ts';
+import { markRecorded, usageForWrite } from './usage.ts';
 import {
   claimTask,
   commitSlice,
   commitTask,
-  failRun,
+  committedBy,
+  failedBy,
   failTask,
   renewLease,
   sliceAttempts,
+  slicedBy,
 } from './task-state.ts';
 
 export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): Promise<void> {
@@ -38,52 +42,82 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   const claimed = await env.state.updateTask(
     runId,
     taskId,
-    claimTask({ owner: env.workerId, now: env.now(), leaseMillis: env.leaseMillis }),
+    claimTask({
+      owner: env.workerId,
+      now: env.now(),
+      leaseMillis: env.leaseMillis,
+      maxAttempts: run.options.maxAttempts,
+    }),
   );
   if (!claimed) {
     log.warn('task message for an unknown task; dropping it');
     return;
   }
   const task = claimed.record;
+  if (task.state === 'FAILED') {
+    // Failed by this claim (every attempt died without reporting), or earlier by an attempt whose
+    // run-failure write did not go through: either way the run fails now.
+    if (claimed.changed) log.error(`task failed: ${task.error?.message}`, { attempts: sliceAttempts(task) });
+    await failRunFor(env, task);
+    return;
+  }
   if (!claimed.changed) {
     // Done already (a duplicate) or held by a live lease elsewhere. A duplicate of a DONE task also
-    // re-runs the barrier, which repairs a crash between commit and phase flip.
+    // re-runs the barrier, which repairs a crash between commit and phase flip. A live lease may
+    // belong to a process that died: it runs out within a lease period and the sweeper re-publishes
+    // the task, whose next claim counts that attempt.
     if (task.state === 'DONE') await checkBarrier(env, job, runId, task.stage, task.phase);
+    else if (task.state === 'RUNNING')
+      log.info(
+        `attempt ${task.attempt} holds the task until ${new Date(task.leaseExpiresAt ?? 0).toISOString()}`,
+      );
     return;
   }
 
   const abort = new AbortController();
   const renewEvery = Math.max(50, Math.floor(env.leaseMillis / 3));
-  const renewer = setInterval(() => {
+  const stopRenewing = repeatEvery(env, renewEvery, () => {
     void keepLease(env, task, abort).catch((err: unknown) =>
       log.warn('lease renewal failed', { error: String(err) }),
     );
-  }, renewEvery);
+  });
   let result: TaskResult;
   try {
     const exec: TaskExecution = { env: { ...env, logger: log }, job, run, task, signal: abort.signal };
     if (env.taskBudgetMillis !== undefined) exec.deadline = started + env.taskBudgetMillis;
     result = task.phase === 'map' ? await executeMap(exec) : await executeReduce(exec);
   } catch (err) {
-    clearInterval(renewer);
+    stopRenewing();
     await recordFailure(env, run, task, err);
     return;
   } finally {
-    clearInterval(renewer);
+    stopRenewing();
   }
 
   if (result.checkpoint !== undefined) return commitAndContinue(env, task, result);
+  const usage = usageForWrite(env.usage);
   const committed = await env.state.updateTask(
     runId,
     taskId,
-    commitTask(task.attempt, result.output, result.counters, env.now()),
+    commitTask(task.attempt, result.output, result.counters, env.now(), usage),
   );
-  if (!committed?.changed) {
+  // Reaching the state this attempt was moving to is success, also when the store applied the
+  // commit, lost the answer and ran the mutator again (it then finds its own write).
+  const mine =
+    committed?.changed === true || (committed !== undefined && committedBy(committed.record, task.attempt));
+  markRecorded(env.usage, usage, mine);
+  if (!mine) {
     log.info('another attempt committed first; discarding this attempt', { attempt: task.attempt });
     await discard(env, result.output);
     return;
   }
   await checkBarrier(env, job, runId, task.stage, task.phase, task.index);
+}
+
+/** Fails the run of a FAILED task with the task's reason (a no-op when the run has ended). */
+async function failRunFor(env: EngineEnv, task: TaskRecord): Promise<void> {
+  const error = task.error ?? { name: 'Error', message: `task ${task.taskId} failed` };
+  await failRunAndReport(env, task.runId, { ...error, taskId: task.taskId });
 }
 
 /**
@@ -92,12 +126,16 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
  */
 async function commitAndContinue(env: EngineEnv, task: TaskRecord, result: TaskResult): Promise<void> {
   const log = env.logger.child({ runId: task.runId, taskId: task.taskId, attempt: task.attempt });
+  const usage = usageForWrite(env.usage);
   const committed = await env.state.updateTask(
     task.runId,
     task.taskId,
-    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now()),
+    commitSlice(task.attempt, result.output, result.counters, result.checkpoint, env.now(), usage),
   );
-  if (!committed?.changed) {
+  const mine =
+    committed?.changed === true || (committed !== undefined && slicedBy(committed.record, task.attempt));
+  markRecorded(env.usage, usage, mine);
+  if (!mine) {
     log.info('another attempt committed first; discarding this slice');
     await discard(env, result.output);
     return;
@@ -126,21 +164,31 @@ async function recordFailure(env: EngineEnv, run: RunRecord, task: TaskRecord, e
   const current = await env.state.getRun(run.runId);
   if (current?.status !== 'RUNNING') {
     // Aborted or failed elsewhere: this attempt just stops.
-    await env.state.updateTask(task.runId, task.taskId, failTask(task.attempt, info, true, env.now()));
+    const usage = usageForWrite(env.usage);
+    const stopped = await env.state.updateTask(
+      task.runId,
+      task.taskId,
+      failTask(task.attempt, info, true, env.now(), usage),
+    );
+    markRecorded(env.usage, usage, stopped?.changed);
     return;
   }
   // Attempts count per slice: a long task's earlier slices do not use up its retries.
   const attempts = sliceAttempts(task);
   const final = isPermanent(err) || attempts >= run.options.maxAttempts;
+  const usage = usageForWrite(env.usage);
   const updated = await env.state.updateTask(
     task.runId,
     task.taskId,
-    failTask(task.attempt, info, final, env.now()),
+    failTask(task.attempt, info, final, env.now(), usage),
   );
-  if (!updated?.changed) return; // lost the lease meanwhile; someone else owns the task now
+  // Lost the lease meanwhile (someone else owns the task now), unless the write is our own.
+  const mine = updated?.changed === true || (updated !== undefined && failedBy(updated.record, task.attempt));
+  markRecorded(env.usage, usage, mine);
+  if (!mine) return;
   if (final) {
     log.error(`task failed: ${info.message}`, { error: info, attempts });
-    await env.state.updateRun(run.runId, failRun({ ...info, taskId: task.taskId }, env.now()));
+    await failRunFor(env, { ...task, error: info });
     return;
   }
   log.warn(`attempt ${attempts} of ${run.options.maxAttempts} failed; retrying: ${info.message}`, {

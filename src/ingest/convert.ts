@@ -2,6 +2,7 @@
 // listed (not just the first), so a sender can fix a record in one go.
 
 import type { Entity, EntityKey, EntityValue } from '../ports/entity-store.ts';
+import { RESERVED_NAME } from './kinds.ts';
 import type { Kind, PropertyType } from './kinds.ts';
 
 export type Converted = { entity: Entity } | { problems: string[] };
@@ -19,14 +20,28 @@ export interface ConvertOptions {
   fromText?: boolean;
 }
 
+/** The declaration of property `name`, if the kind has one (own properties only: not `toString`). */
+export function declaredProperty(kind: Kind, name: string): Kind['properties'][string] | undefined {
+  return Object.hasOwn(kind.properties, name) ? kind.properties[name] : undefined;
+}
+
 export function convertRecord(kind: Kind, record: unknown, options: ConvertOptions = {}): Converted {
   if (typeof record !== 'object' || record === null || Array.isArray(record))
     return { problems: [`not an object but ${show(record)}`] };
   const problems: string[] = [];
+  // Names such as constructor or toString are plain properties here: every read below is of own
+  // properties, and every write creates one.
   const properties: Record<string, EntityValue> = {};
   const fields = record as Record<string, unknown>;
+  const field = (name: string): unknown => (Object.hasOwn(fields, name) ? fields[name] : undefined);
   for (const [name, raw] of Object.entries(fields)) {
-    const declared = kind.properties[name];
+    if (RESERVED_NAME.test(name)) {
+      problems.push(
+        `property name ${JSON.stringify(name)} is reserved (names of the form __name__ are); rename the field`,
+      );
+      continue;
+    }
+    const declared = declaredProperty(kind, name);
     const value = options.fromText && raw === '' ? null : raw;
     if (!declared) {
       if (kind.additionalProperties) properties[name] = value as EntityValue;
@@ -42,13 +57,14 @@ export function convertRecord(kind: Kind, record: unknown, options: ConvertOptio
     else properties[name] = converted.value;
   }
   for (const [name, def] of Object.entries(kind.properties)) {
-    if (!def.required || properties[name] !== undefined) continue;
+    if (!def.required || Object.hasOwn(properties, name)) continue;
     // A present but invalid value already has its problem.
-    if (fields[name] === undefined || fields[name] === null || (options.fromText && fields[name] === ''))
+    const sent = field(name);
+    if (sent === undefined || sent === null || (options.fromText && sent === ''))
       problems.push(name === kind.key ? `missing the key "${name}"` : `missing "${name}"`);
   }
   let key: EntityKey | undefined;
-  const keyValue = properties[kind.key];
+  const keyValue = Object.hasOwn(properties, kind.key) ? properties[kind.key] : undefined;
   if (keyValue !== undefined) {
     const k = toKey(kind, keyValue);
     if ('problem' in k) problems.push(k.problem);
@@ -63,7 +79,7 @@ export function convertRecord(kind: Kind, record: unknown, options: ConvertOptio
 }
 
 function toKey(kind: Kind, value: EntityValue): { key: EntityKey } | { problem: string } {
-  const type = kind.properties[kind.key]?.type;
+  const type = declaredProperty(kind, kind.key)?.type;
   // An open kind's key (type json, see openKind) is an id when it looks like one, else a name.
   const looksLikeId =
     type === 'json' &&

@@ -1,14 +1,28 @@
 // The ingest HTTP endpoint as a plain function of a request, so the core decides every status and
 // message and the function wrapper (functions/ingest) only moves bytes:
-//   POST /?kind=Tweet (or header X-Cloudreduce-Kind) with a JSON array, NDJSON or CSV body
-//   → 200 { kind, stored, commits } | 400 { error, rejected: [{ line, problems }] } | 413 | 404 | 405.
+//   POST /?kind=Tweet (or header X-Cloudreduce-Kind) with a JSON array, NDJSON or CSV body, the
+//   format named by its Content-Type
+//   → 200 { kind, stored, commits } | 400 { error, rejected: [{ line, problems }] } | 413 | 404 | 405
+//     | 415 (no or another Content-Type), every answer a JSON object.
 
 import type { EntityStore } from '../ports/entity-store.ts';
 import { checkBodySize, ingest, IngestError, type IngestLimits } from './ingest.ts';
 import type { KindRegistry } from './kinds.ts';
-import { sniffFormat, type Format } from './parse.ts';
+import type { Format } from './parse.ts';
 
 export const KIND_HEADER = 'x-cloudreduce-kind';
+
+/** The Content-Types ingest reads, and the format each names. */
+export const ACCEPTED_TYPES: ReadonlyMap<string, Format> = new Map([
+  ['application/json', 'json'],
+  ['application/x-ndjson', 'ndjson'],
+  ['application/jsonl', 'ndjson'],
+  ['text/csv', 'csv'],
+]);
+
+const ACCEPTED =
+  'application/json (a JSON array of records), application/x-ndjson or application/jsonl (one JSON ' +
+  'record a line) or text/csv (a header line, then one record a line)';
 
 export interface IngestRequest {
   method: string;
@@ -37,13 +51,19 @@ export async function handleIngestRequest(req: IngestRequest, deps: IngestHttpDe
   const kind = deps.kinds.get(kindName);
   if (!kind)
     return fail(404, `Unknown kind "${kindName}"; this endpoint ingests ${deps.kinds.names().join(', ')}.`);
+  const contentType = header(req.headers, 'content-type');
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  const format = type === undefined ? undefined : ACCEPTED_TYPES.get(type);
+  if (format === undefined) {
+    const got = type ? `Content-Type ${type} is not accepted` : 'The request has no Content-Type';
+    return fail(415, `${got}; send ${ACCEPTED}.`);
+  }
   const text = typeof req.body === 'string' ? req.body : (req.body ?? Buffer.alloc(0)).toString('utf8');
   try {
     // Checked on the bytes before parsing, so an oversized body costs no JSON work.
     checkBodySize(Buffer.byteLength(text), deps.limits);
     if (text.trim() === '')
       return fail(400, 'The body is empty; send a JSON array, NDJSON records or CSV with a header line.');
-    const format = formatOf(header(req.headers, 'content-type'), text);
     const result = await ingest(deps.store, kind, text, {
       format,
       source: 'the request body',
@@ -59,18 +79,6 @@ export async function handleIngestRequest(req: IngestRequest, deps: IngestHttpDe
     }
     throw err;
   }
-}
-
-/**
- * application/json means a JSON array, application/x-ndjson NDJSON, text/csv CSV with a header
- * line; otherwise the body decides between a JSON array and NDJSON (CSV is never guessed).
- */
-function formatOf(contentType: string | undefined, text: string): Format {
-  const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/json') return 'json';
-  if (type === 'application/x-ndjson' || type === 'application/jsonl') return 'ndjson';
-  if (type === 'text/csv') return 'csv';
-  return sniffFormat(text);
 }
 
 function header(headers: IngestRequest['headers'], name: string): string | undefined {

@@ -3,7 +3,7 @@
 export { defineKind, isKind, KindRegistry, kindsOfModule, openKind, TweetKind } from './kinds.ts';
 export type { Kind, KindDefinition, PropertyDef, PropertyType } from './kinds.ts';
 export { convertRecord } from './convert.ts';
-export { formatOfName, parseRecords, sniffFormat, type Format } from './parse.ts';
+export { formatOfName, parseRecords, type Format } from './parse.ts';
 export {
   checkBodySize,
   DEFAULT_LIMITS,

@@ -116,7 +116,7 @@ export function csvHeaderProblem(
   source?: string,
 ): string | undefined {
   const declared = Object.keys(kind.properties);
-  const unknown = kind.additionalProperties ? [] : columns.filter((c) => !(c in kind.properties));
+  const unknown = kind.additionalProperties ? [] : columns.filter((c) => !Object.hasOwn(kind.properties, c));
   const missing = declared.filter((p) => kind.properties[p]!.required && !columns.includes(p));
   const lacks: string[] = [];
   if (missing.includes(kind.key)) lacks.push(`the key column ${kind.key}`);

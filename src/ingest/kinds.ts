@@ -39,12 +39,23 @@ export interface Kind {
 
 const KIND_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 
+/**
+ * Property names of the form __name__ are reserved by Datastore; `__proto__` would also replace an
+ * object's prototype instead of becoming a property.
+ */
+export const RESERVED_NAME = /^__.*__$/;
+
 export function defineKind(definition: KindDefinition): Kind {
   const where = `Kind ${JSON.stringify(definition.kind)}`;
   if (typeof definition.kind !== 'string' || !KIND_NAME.test(definition.kind))
     throw new ConfigError(`${where}: the kind must be letters, digits and '_' (up to 100), e.g. 'Tweet'.`);
   const properties: Record<string, { type: PropertyType; required: boolean }> = {};
   for (const [name, def] of Object.entries(definition.properties ?? {})) {
+    // Datastore reserves __name__; as a key of `properties`, __proto__ would not even be stored.
+    if (RESERVED_NAME.test(name))
+      throw new ConfigError(
+        `${where}: property name ${JSON.stringify(name)} is reserved (names of the form __name__ are); rename it.`,
+      );
     const type = typeof def === 'string' ? def : def.type;
     if (!PROPERTY_TYPES.includes(type))
       throw new ConfigError(
@@ -52,7 +63,7 @@ export function defineKind(definition: KindDefinition): Kind {
       );
     properties[name] = { type, required: typeof def === 'object' && def.required === true };
   }
-  const keyProp = properties[definition.key];
+  const keyProp = Object.hasOwn(properties, definition.key) ? properties[definition.key] : undefined;
   if (typeof definition.key !== 'string' || definition.key === '' || !keyProp)
     throw new ConfigError(`${where}: key ${JSON.stringify(definition.key)} must name one of its properties.`);
   if (keyProp.type !== 'integer' && keyProp.type !== 'string')
@@ -114,6 +125,12 @@ export function openKind(kind: string, key: string, datetimes: readonly string[]
   const properties: Record<string, { type: PropertyType; required: boolean }> = {
     [key]: { type: 'json', required: true },
   };
-  for (const name of datetimes) if (name !== key) properties[name] = { type: 'datetime', required: false };
+  for (const name of datetimes) {
+    if (RESERVED_NAME.test(name))
+      throw new ConfigError(
+        `Kind ${JSON.stringify(kind)}: the datetime field ${JSON.stringify(name)} is a reserved name (__name__).`,
+      );
+    if (name !== key) properties[name] = { type: 'datetime', required: false };
+  }
   return Object.freeze({ ...declared, properties: Object.freeze(properties) });
 }

@@ -2,6 +2,7 @@
 // line, then rows). Lines that do not parse are reported with their line number, like records
 // that fail their kind's checks.
 
+import { stripByteOrderMark } from '../io/inputs/byte-order-mark.ts';
 import { parseCsvLine } from '../io/inputs/csv-line.ts';
 
 export type Format = 'json' | 'ndjson' | 'csv';
@@ -31,12 +32,9 @@ export function formatOfName(name: string): Format | undefined {
   return undefined;
 }
 
-/** A body whose first non-blank character is '[' is a JSON array; anything else is NDJSON. */
-export function sniffFormat(text: string): Format {
-  return text.trimStart().startsWith('[') ? 'json' : 'ndjson';
-}
-
-export function parseRecords(text: string, format: Format): Parsed {
+export function parseRecords(file: string, format: Format): Parsed {
+  // A byte order mark would otherwise become part of the first column's name or the first record.
+  const text = stripByteOrderMark(file);
   if (format === 'csv') return { ...parseCsv(text), fromText: true };
   if (format === 'json') return { records: parseJsonArray(text), fromText: false };
   return { records: parseNdjson(text), fromText: false };

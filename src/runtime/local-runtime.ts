@@ -11,11 +11,14 @@ import type { JobMessage } from '../core/messages.ts';
 import type { RunRecord } from '../core/records.ts';
 import type { JobRegistry } from '../core/registry.ts';
 import { newRunId } from '../core/split.ts';
+import { resumeRun } from '../core/resume.ts';
 import { sweepRun } from '../core/sweeper.ts';
-import { failRun } from '../core/task-state.ts';
+import { handleDeadLetter } from '../core/dead-letter.ts';
 import { LocalMessageBus, type FaultPlan } from '../adapters/local/local-message-bus.ts';
 import type { IncomingMessage, Topic } from '../ports/message-bus.ts';
 import { openLocalAdapters, type LocalAdapters } from './local-adapters.ts';
+import { recordingLogger } from './run-log.ts';
+import { holdRun, releaseRun } from './run-owner.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface LocalRuntimeOptions {
@@ -45,9 +48,12 @@ export class LocalRuntime {
   readonly bus: LocalMessageBus;
   readonly #pool: WorkerPool | undefined;
   readonly #sweepEveryMillis: number;
+  /** Runs this process started or resumed: their owner files say so until close(). */
+  readonly #held = new Set<string>();
 
   constructor(options: LocalRuntimeOptions) {
-    const logger = options.logger ?? silentLogger;
+    // Every entry about a run also goes to its log file (<data-dir>/logs/<runId>.ndjson).
+    const logger = recordingLogger(options.dataDir, options.logger ?? silentLogger);
     const cwd = options.cwd ?? process.cwd();
     const leaseMillis = options.leaseMillis ?? DEFAULTS.leaseMillis;
     const budget = {
@@ -94,15 +100,17 @@ export class LocalRuntime {
     for (const topic of ['jobs', 'map', 'reduce', 'finalize'] as const)
       this.bus.subscribe(topic, handle(topic));
     // A message the bus gave up on must not leave its run RUNNING forever.
+    // The same core handler as the cloud's deadLetter function.
     this.bus.onDeadLetter((topic, message, error) => {
-      const runId = (message.data as { runId?: unknown } | null)?.runId;
-      if (typeof runId !== 'string') return;
-      void this.adapters.state.updateRun(
-        runId,
-        failRun(
-          { ...error, message: `${topic} message dead-lettered after repeated failures: ${error.message}` },
-          Date.now(),
-        ),
+      const letter = {
+        messageId: message.id,
+        data: message.data,
+        source: `topic ${topic}`,
+        ...(message.deliveryAttempt ? { deliveries: message.deliveryAttempt } : {}),
+        lastError: error,
+      };
+      handleDeadLetter(this.env, letter).catch((err: unknown) =>
+        this.env.logger.error(`handling dead letter ${message.id} failed`, { error: toErrorInfo(err) }),
       );
     });
   }
@@ -110,13 +118,16 @@ export class LocalRuntime {
   /** Starts a run and returns its id; the run proceeds in the background. */
   async submit(message: JobMessage): Promise<string> {
     const runId = message.runId ?? newRunId(message.job, Date.now());
+    this.#hold(runId);
     await this.bus.publish('jobs', [{ data: { ...message, runId } }]);
     return runId;
   }
 
   /** Continues a run after its process died: releases its leases and re-publishes its work. */
+  /** Goes on with a RUNNING run whose process died, or a FAILED one whose cause is gone. */
   async resume(runId: string): Promise<void> {
-    await sweepRun(this.env, runId, { releaseRunning: true });
+    this.#hold(runId);
+    await resumeRun(this.env, runId, { releaseRunning: true });
   }
 
   /** Waits until the run leaves RUNNING, sweeping on a timer; `onTick` sees the run each time. */
@@ -140,7 +151,13 @@ export class LocalRuntime {
     }
   }
 
+  #hold(runId: string): void {
+    holdRun(this.adapters.dataDir, runId);
+    this.#held.add(runId);
+  }
+
   async close(): Promise<void> {
+    for (const runId of this.#held) releaseRun(this.adapters.dataDir, runId);
     await this.bus.close();
     await this.#pool?.close();
     await this.adapters.close();

@@ -234,7 +234,7 @@ test('ingest --dev refuses kinds the dev cloud does not declare, and local-only 
 });
 
 test('ingest --dev gives up after --wait seconds when no summary comes, saying where to look', async () => {
-  cloud.functions.ingestObject.kill();
+  await cloud.functions.ingestObject.stop(); // down, as undeployed: a killed one would come back
   try {
     await writeFile(join(dir, 'late.ndjson'), '{"tid":9,"user":"eve"}\n');
     const r = await runCli(

@@ -3,10 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SqliteStateStore } from '../../src/adapters/local/sqlite-state-store.ts';
+import type { RunRecord } from '../../src/core/records.ts';
 import { FIXTURE_JOBS, runCli, startCli } from './run-cli.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,8 +44,18 @@ test('a run killed with SIGKILL mid-map and resumed equals an uninterrupted run'
         if (doneBeforeKill.length >= 2) break;
       }
       assert.ok(doneBeforeKill.length >= 2, 'some map tasks committed before the kill');
+      const running = await runCli(['status', 'killed-run'], killed);
+      assert.match(running.stdout, /^RUNNING slow-count run killed-run \(still running in process \d+\)$/m);
       child.kill('SIGKILL');
       await exited;
+      // Nothing runs it any more: status says so, and how to continue it, instead of "still running".
+      const detail = await runCli(['status', 'killed-run'], killed);
+      assert.match(
+        detail.stdout,
+        /^RUNNING slow-count run killed-run \(interrupted: no process holds it; resume with cloudreduce resume killed-run\)$/m,
+      );
+      const list = await runCli(['status'], killed);
+      assert.match(list.stdout, /^killed-run\s+slow-count\s+RUNNING\s+main map \(interrupted\)/m);
       const after = await state.getRun('killed-run');
       assert.equal(after?.status, 'RUNNING', 'a killed run stays RUNNING, resumable');
       const done = await state.countTasks('killed-run', { phase: 'map', state: 'DONE' });
@@ -86,7 +98,129 @@ test('resume refuses a run that is not RUNNING, and an unknown run, with a clear
     assert.equal(done.code, 0, done.stderr);
     const again = await runCli(['resume', 'finished', '--jobs', FIXTURE_JOBS], dir);
     assert.equal(again.code, 2);
-    assert.match(again.stderr, /Run finished is DONE; only a RUNNING run can be resumed/);
+    assert.match(again.stderr, /Run finished is DONE; only a RUNNING or FAILED run can be resumed/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a FAILED run resumes once its cause is gone: committed tasks kept, the failed task starts over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'resume-failed-'));
+  const blocker = join(dir, 'disk-full');
+  try {
+    await writeFile(blocker, '');
+    const failed = await runCli(
+      [
+        'run',
+        'blocked-count',
+        '--jobs',
+        FIXTURE_JOBS,
+        '--param',
+        `blocker=${blocker}`,
+        '--run-id',
+        'blocked',
+      ],
+      dir,
+    );
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr + failed.stdout, /blocked by/);
+    const state = new SqliteStateStore(join(dir, '.cloudreduce', 'state.db'));
+    const doneBefore = (await state.listTasks('blocked', { state: 'DONE' })).map((t) => [
+      t.taskId,
+      t.attempt,
+    ]);
+    await state.close();
+    assert.ok(doneBefore.length > 0, 'some map tasks committed before the failure');
+
+    await rm(blocker);
+    const resumed = await runCli(['resume', 'blocked', '--jobs', FIXTURE_JOBS], dir);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /^DONE blocked-count run blocked/m);
+    const q = await runCli(['query', 'SELECT bucket, n FROM blocked_counts ORDER BY bucket', '--json'], dir);
+    assert.deepEqual(JSON.parse(q.stdout), [
+      { bucket: 0, n: 14 },
+      { bucket: 1, n: 13 },
+      { bucket: 2, n: 13 },
+    ]);
+    const after = new SqliteStateStore(join(dir, '.cloudreduce', 'state.db'));
+    try {
+      for (const [taskId, attempt] of doneBefore)
+        assert.equal((await after.getTask('blocked', taskId as string))?.attempt, attempt, `${taskId} kept`);
+      assert.equal((await after.getRun('blocked'))?.resumes, 1);
+    } finally {
+      await after.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Starts `cloudreduce run ARGS --run-id RUN_ID` and SIGKILLs it once its run record exists. */
+async function startAndKill(dir: string, args: string[], runId: string): Promise<RunRecord> {
+  const child = startCli([...args, '--run-id', runId], dir);
+  const exited = new Promise((r) => child.on('exit', r));
+  const dbPath = join(dir, '.cloudreduce', 'state.db');
+  for (let i = 0; i < 200 && !existsSync(dbPath); i++) await sleep(50);
+  const state = new SqliteStateStore(dbPath);
+  try {
+    let run: RunRecord | undefined;
+    for (let i = 0; i < 600 && !run; i++) {
+      await sleep(50);
+      run = await state.getRun(runId).catch(() => undefined);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    assert.equal(run?.status, 'RUNNING', 'the run finished before it could be killed; slow it down');
+    return run;
+  } finally {
+    await state.close();
+  }
+}
+
+test('a run started from a module path records it, and status and resume find the job without --jobs', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'resume-path-'));
+  try {
+    // A user's own job module, outside this repository's tree of jobs.
+    await mkdir(join(dir, 'jobs'));
+    const source = `export { slowCount as default } from ${JSON.stringify(pathToFileURL(FIXTURE_JOBS).href)};\n`;
+    await writeFile(join(dir, 'jobs/slow.ts'), source);
+    const args = [
+      'run',
+      './jobs/slow.ts',
+      '--param',
+      'count=4000',
+      '--param',
+      'delayMs=100',
+      '--workers',
+      '1',
+    ];
+    const run = await startAndKill(dir, args, 'by-path');
+    assert.equal(run.jobModule, pathToFileURL(join(dir, 'jobs/slow.ts')).href);
+
+    const status = await runCli(['status', 'by-path'], dir);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^RUNNING slow-count run by-path/m);
+    assert.ok(status.stdout.includes(`job module: ${run.jobModule}`), status.stdout);
+
+    const resumed = await runCli(['resume', 'by-path'], dir);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /^DONE slow-count run by-path/m);
+
+    // Moved away: resume says where the job came from and how to point at it again.
+    await startAndKill(dir, args, 'moved');
+    await rename(join(dir, 'jobs/slow.ts'), join(dir, 'jobs/moved.ts'));
+    const lost = await runCli(['resume', 'moved'], dir);
+    assert.equal(lost.code, 2, lost.stderr + lost.stdout);
+    assert.ok(
+      lost.stderr.includes(
+        `Run moved is of job "slow-count", loaded from ${join(dir, 'jobs/slow.ts')}, which is no longer there. ` +
+          'Pass the module that exports it: cloudreduce resume moved --jobs ./path/to/job.ts',
+      ),
+      lost.stderr,
+    );
+    const found = await runCli(['resume', 'moved', '--jobs', './jobs/moved.ts'], dir);
+    assert.equal(found.code, 0, found.stderr + found.stdout);
+    assert.match(found.stdout, /^DONE slow-count run moved/m);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

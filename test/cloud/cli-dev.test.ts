@@ -37,6 +37,8 @@ before(async () => {
       '2',
     ],
     dir,
+    // INFO, so that `logs --dev` has a successful run's entries to show.
+    { CLOUDREDUCE_LOG: 'info' },
   );
   dev.stdout!.on('data', (d: Buffer) => (devOut += d.toString()));
   dev.stderr!.on('data', (d: Buffer) => (devErr += d.toString()));
@@ -83,6 +85,68 @@ test('submit uploads local files, publishes the job, and status --dev follows th
 
   const list = await runCli(['status', '--dev', ...devFlags], dir);
   assert.match(list.stdout, new RegExp(`${runId}\\s+wordcount\\s+DONE`));
+});
+
+test('submit --wait follows the run to its end (exit 0), and logs --dev shows what the functions logged', async () => {
+  const r = await runCli(
+    ['submit', 'wordcount', '--input', '*.txt', '--shards', '2', '--wait', ...devFlags],
+    dir,
+  );
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${devErr}`);
+  const runId = /submitted wordcount run (\S+) to the dev cloud/.exec(r.stdout)?.[1];
+  assert.ok(runId, r.stdout);
+  assert.match(r.stdout, new RegExp(`^DONE wordcount run ${runId} \\([\\d.]+ s\\)$`, 'm'));
+  assert.match(r.stdout, /wordcount\s+9 records → wordcount/);
+
+  const logs = await runCli(['logs', runId, '--dev', ...devFlags], dir);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, new RegExp(`\\[split\\] INFO {4}run ${runId} of job wordcount started`));
+  assert.match(logs.stdout, /\[map\] /);
+  const task = await runCli(['logs', runId, 's0-map-00000', '--dev', '--json', ...devFlags], dir);
+  const entries = JSON.parse(task.stdout) as { taskId?: string }[];
+  assert.ok(
+    entries.every((e) => e.taskId === 's0-map-00000'),
+    task.stdout,
+  );
+
+  // status --watch of a run that has ended draws it once and exits with the run's outcome.
+  const watched = await runCli(['status', runId, '--watch', '--dev', ...devFlags], dir);
+  assert.equal(watched.code, 0, watched.stderr);
+  assert.equal(watched.stdout.match(/^DONE wordcount run/gm)?.length, 1);
+
+  // A run id that a run of another job holds is refused before anything is sent.
+  const taken = await runCli(
+    ['submit', 'reverse-index', '--input', '*.txt', '--run-id', runId, '--wait', ...devFlags],
+    dir,
+  );
+  assert.equal(taken.code, 2);
+  assert.match(
+    taken.stderr,
+    new RegExp(
+      `--run-id ${runId} is taken in the dev cloud by a run of job wordcount \\(DONE\\); choose another id`,
+    ),
+  );
+});
+
+test('submit --wait exits 1 when the run fails, with its error and where its logs are', async () => {
+  const state = JSON.parse(readFileSync(join(dir, 'state', 'dev.json'), 'utf8')) as {
+    env: Record<string, string>;
+  };
+  const bucket = state.env.CLOUDREDUCE_WORK_BUCKET;
+  const r = await runCli(
+    ['submit', 'wordcount', '--input', `gs://${bucket}/nothing-here/*.txt`, '--wait', ...devFlags],
+    dir,
+  );
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}\n${devErr}`);
+  const runId = /submitted wordcount run (\S+)/.exec(r.stdout)![1]!;
+  assert.match(r.stdout, new RegExp(`^(FAILED|REJECTED) wordcount run ${runId}`, 'm'));
+  assert.match(r.stdout, /matched no objects/);
+  assert.match(r.stdout, new RegExp(`^logs: cloudreduce logs ${runId} --dev$`, 'm'));
+  const logs = await runCli(['logs', runId, '--dev', ...devFlags], dir);
+  assert.match(
+    logs.stdout,
+    new RegExp(`\\] ERROR {3}run ${runId} of job wordcount FAILED: .*matched no objects`),
+  );
 });
 
 test('starting the dev cloud logs no errors: no crash from the readiness probe, no metadata lookup', () => {

@@ -53,6 +53,7 @@ before(async () => {
     jobModules: [SLOW_JOBS],
     leaseSeconds: 4,
     sweepEveryMillis: 1000,
+    maxDeliveryAttempts: 5,
     logLevel: 'DEBUG',
     onLog: (fn, line) => logs.push(`${fn} ${line}`),
   });
@@ -115,7 +116,32 @@ test('every message delivered twice (a second push subscription per topic) gives
   }
 });
 
-test('the map worker killed mid-task and restarted: the lease expires, the sweeper re-publishes, same table', async () => {
+// Before the kill test: in our runs the Pub/Sub emulator stopped dead-lettering a subscription's
+// messages once its push endpoint had been unreachable (docs/cloud.md).
+test('a message the transport gives up on fails its run, naming the task and the message', async () => {
+  // maxAttempts far above the subscriptions' 5 deliveries: the engine never gives up by itself.
+  const runId = `tr-${id}-dead`;
+  const one = `gs://${cloud.config.incomingBucket}/in/part-0.txt`;
+  await cloud.publishJob({ job: 'always-transient', inputs: [one], runId, shards: 1, maxAttempts: 100 });
+  const deadLetterLogs = () =>
+    `deadLetter function output:\n${logs
+      .filter((l) => l.startsWith('deadLetter '))
+      .slice(-20)
+      .join('\n')}\n`;
+  const run = await waitForRun(state, runId, 120_000, () => deadLetterLogs() + logTail());
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error?.name, 'DeadLetterError');
+  assert.equal(run.error?.taskId, 's0-map-00000');
+  assert.match(
+    run.error?.message ?? '',
+    new RegExp(
+      `^The transport gave up on the message of task s0-map-00000 after 5 deliveries \\(subscription ` +
+        `e2e-${id}-map-push, first published [^)]+\\); it was dead-lettered as message \\d+ and its work was never done\\.`,
+    ),
+  );
+});
+
+test('the map function killed -9 mid-task comes back by itself: the lease expires, the sweeper re-publishes, same table', async () => {
   const runId = `wc-${id}-kill`;
   await cloud.publishJob({
     job: 'slow-wordcount',
@@ -130,15 +156,21 @@ test('the map worker killed mid-task and restarted: the lease expires, the sweep
     if (Date.now() > deadline) throw new Error(`no map task started\n${logTail()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  cloud.functions.map.kill();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await cloud.functions.map.start();
+  const restarts = cloud.functions.map.restarts;
+  cloud.functions.map.kill(); // SIGKILL to its process group; nobody starts it again but the dev cloud
 
   const run = await waitForRun(state, runId, 90_000, logTail);
   assert.equal(run.status, 'DONE', JSON.stringify(run.error));
   assert.deepEqual(await readWordCounts(cloud, 'slow_wordcount'), expected);
   const retaken = (await state.listTasks(runId, { phase: 'map' })).filter((t) => t.attempt > 1);
   assert.ok(retaken.length > 0, 'a killed task was claimed again by a second attempt');
+  assert.equal(cloud.functions.map.restarts, restarts + 1);
+  assert.ok(
+    logs.some((l) =>
+      /^map \[dev cloud\] function map was killed by SIGKILL; starting a new instance/.test(l),
+    ),
+    'the dev cloud says it started a new instance',
+  );
 });
 
 test('malformed job messages are acked once and recorded as REJECTED runs; none loops', async () => {

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GcsBlobStore } from '../../src/adapters/gcp/gcs-blob-store.ts';
 import { GcsInputFiles } from '../../src/adapters/gcp/gcs-input-files.ts';
-import { startGcsFake, type GcsFake } from '../fakes/gcs-fake.ts';
+import { startGcsFake, type GcsFake } from '../../src/cloud/fakes/gcs-fake.ts';
 
 let fake: GcsFake;
 const warnings: string[] = [];

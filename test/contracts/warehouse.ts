@@ -175,6 +175,46 @@ export function warehouseContract(name: string, make: () => Promise<WarehouseFix
       assert.deepEqual(await words(empty), []);
     });
 
+    void test('an empty WRITE_TRUNCATE redelivered after a newer load leaves that load alone (table and partition)', async () => {
+      // A finalize message of an older run delivered late must not empty what a newer run loaded.
+      const table = unique('words');
+      const emptyTruncate = {
+        jobId: unique('job'),
+        table,
+        sources: [],
+        writeDisposition: 'WRITE_TRUNCATE',
+      } as const;
+      await load({ table, sources: await sources([{ word: 'old', n: 0 }]) });
+      assert.deepEqual(await load(emptyTruncate), { rows: 0, loaded: true });
+      assert.deepEqual(await words(table), []);
+      await load({ table, sources: await sources([{ word: 'newer', n: 1 }]) });
+      assert.deepEqual(await load(emptyTruncate), { rows: 0, loaded: false });
+      assert.deepEqual(await words(table), [{ word: 'newer', n: 1 }]);
+
+      const daily = unique('daily');
+      const schema: TableSchema = {
+        columns: [
+          { name: 'day', type: 'DATE' },
+          { name: 'word', type: 'STRING' },
+        ],
+        partitionBy: 'day',
+      };
+      const emptyDay = {
+        ...emptyTruncate,
+        jobId: unique('job'),
+        table: daily,
+        schema,
+        partition: '2024-03-01',
+      };
+      await load({ table: daily, schema, sources: await sources([{ day: '2024-03-01', word: 'old' }]) });
+      assert.deepEqual(await load(emptyDay), { rows: 0, loaded: true });
+      await load({ table: daily, schema, sources: await sources([{ day: '2024-03-01', word: 'newer' }]) });
+      assert.deepEqual(await load(emptyDay), { rows: 0, loaded: false });
+      assert.deepEqual(await wh().query(`SELECT day, word FROM ${daily}`), [
+        { day: '2024-03-01', word: 'newer' },
+      ]);
+    });
+
     void test('every column type round-trips: INT64, FLOAT64, BOOL, STRING, TIMESTAMP, DATE, REPEATED STRING', async () => {
       const table = unique('types');
       const schema: TableSchema = {

@@ -11,7 +11,7 @@ const FUNCTIONS_DIR = new URL('../../functions/', import.meta.url);
 test('functions/index.ts registers every entry point of FUNCTION_NAMES with its signature', () => {
   assert.deepEqual(
     [...FUNCTION_NAMES],
-    ['split', 'map', 'reduce', 'finalize', 'sweeper', 'ingest', 'ingestObject'],
+    ['split', 'map', 'reduce', 'finalize', 'sweeper', 'ingest', 'ingestObject', 'deadLetter'],
   );
   for (const { name, signature } of CLOUD_FUNCTIONS) {
     const fn = getFunction(name);
@@ -36,7 +36,16 @@ test('each function module has its own directory, and none is left out of the li
 test('every Pub/Sub-triggered function has its own topic; only ingest is called over HTTP', () => {
   const triggers = CLOUD_FUNCTIONS.map((f) => f.trigger);
   assert.equal(new Set(triggers).size, triggers.length);
-  assert.deepEqual(triggers, ['jobs', 'map', 'reduce', 'finalize', 'sweep', 'http', 'incoming']);
+  assert.deepEqual(triggers, [
+    'jobs',
+    'map',
+    'reduce',
+    'finalize',
+    'sweep',
+    'http',
+    'incoming',
+    'dead_letter',
+  ]);
   const ids = CLOUD_FUNCTIONS.map((f) => f.id);
   assert.equal(new Set(ids).size, ids.length);
   // Service-account ids allow lowercase letters, digits and hyphens only.

@@ -37,6 +37,12 @@ test('a declared kind (Tweet) is checked against its schema and stored from NDJS
   assert.equal(csv.stdout, 'ingested 1 Tweet entities from tweets.csv\n');
 });
 
+test('a CSV saved with a byte order mark (Excel "CSV UTF-8") ingests like one without, as run reads it', async () => {
+  const r = await ingestFile('bom.csv', '\uFEFFid,name\n1,ann\n2,bob\n', ['--kind', 'Person', '--key', 'id']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'ingested 2 Person entities from bom.csv\n');
+});
+
 test('bad records stop the ingest: every bad line is listed and nothing is stored', async () => {
   const r = await ingestFile(
     'bad.ndjson',

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getFunction, getTestServer } from '@google-cloud/functions-framework/testing';
@@ -15,7 +15,7 @@ import { memoryLogger } from '../../src/core/logger.ts';
 import { defineKind, ingestObject, KindRegistry } from '../../src/ingest/index.ts';
 import type { Entity } from '../../src/ports/entity-store.ts';
 import { emulatorEnv } from '../fakes/emulator-env.ts';
-import { startGcsFake, type GcsFake } from '../fakes/gcs-fake.ts';
+import { startGcsFake, type GcsFake } from '../../src/cloud/fakes/gcs-fake.ts';
 
 const env = emulatorEnv();
 // A kind of its own per run: the emulator is shared by every test file.
@@ -95,7 +95,11 @@ void describe('HTTP ingest', () => {
   after(() => server.close());
 
   const send = (body: string, query = `?kind=${kindName}`, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/${query}`, { method: 'POST', headers, body });
+    fetch(`${server.url}/${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', ...headers },
+      body,
+    });
 
   void test('a JSON array of 550 records is stored in commits of ≤500; re-sending it duplicates nothing', async () => {
     const records = Array.from({ length: 550 }, (_, i) => post(i + 1, { likes: i }));
@@ -178,7 +182,9 @@ void describe('HTTP ingest', () => {
         'The body is 71680 bytes, more than the 65536 allowed; send the records in smaller parts.',
       ],
       [
-        send(JSON.stringify(Array.from({ length: 601 }, (_, i) => ({ pid: i + 1 })))),
+        send(JSON.stringify(Array.from({ length: 601 }, (_, i) => ({ pid: i + 1 }))), undefined, {
+          'content-type': 'application/json',
+        }),
         413,
         '601 records in the request body, more than the 600 allowed per request; split it.',
       ],
@@ -196,6 +202,60 @@ void describe('HTTP ingest', () => {
       assert.equal(res.status, status, error);
       assert.deepEqual(await res.json(), { error });
     }
+  });
+
+  void test('every answer is our JSON: bad JSON names its position, other or no Content-Type is a 415', async () => {
+    const accepted =
+      'send application/json (a JSON array of records), application/x-ndjson or application/jsonl (one JSON ' +
+      'record a line) or text/csv (a header line, then one record a line).';
+    const raw = (headers: Record<string, string>, body: string) =>
+      new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+        // node:http, because fetch always adds a Content-Type to a string body.
+        const req = request(`${server.url}/?kind=${kindName}`, { method: 'POST', headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: text }),
+          );
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const cases: [Record<string, string>, string, number, string | RegExp][] = [
+      [
+        { 'content-type': 'application/json' },
+        '[{"pid": 1,\n "user": "ann"',
+        400,
+        /^The request body is not valid JSON: .*position \d+ \(line 2 column \d+\)\. Correct it and send it again\.$/,
+      ],
+      [
+        { 'content-type': 'text/plain' },
+        JSON.stringify(post(4001)),
+        415,
+        `Content-Type text/plain is not accepted; ${accepted}`,
+      ],
+      [
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        JSON.stringify(post(4002)),
+        415,
+        `Content-Type application/x-www-form-urlencoded is not accepted; ${accepted}`,
+      ],
+      [{}, JSON.stringify(post(4003)), 415, `The request has no Content-Type; ${accepted}`],
+    ];
+    for (const [headers, body, status, error] of cases) {
+      const res = await raw(headers, body);
+      assert.equal(res.status, status, res.body);
+      assert.match(res.type, /^application\/json/, res.body);
+      const answer = (JSON.parse(res.body) as { error: string }).error;
+      if (typeof error === 'string') assert.equal(answer, error);
+      else assert.match(answer, error);
+    }
+    const ids = (await stored()).map((e) => e.key.id);
+    assert.deepEqual(
+      ids.filter((id) => ['4001', '4002', '4003'].includes(id ?? '')),
+      [],
+    );
   });
 });
 

@@ -1,14 +1,15 @@
-// Pruning the root lockfile to what the functions import, and finding those imports.
+// Pruning the project's lockfile to the archive's externals, and reading install paths from it.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  importedPackages,
+  installPathOf,
+  isNative,
+  packageName,
   pruneLockfile,
   resolveFrom,
   type Lockfile,
-} from '../../scripts/package/lockfile.ts';
-import { functionDependencies } from '../../scripts/package/manifest.ts';
+} from '../../src/package/lockfile.ts';
 
 const LOCK: Lockfile = {
   name: 'app',
@@ -31,6 +32,10 @@ const LOCK: Lockfile = {
     'node_modules/@s/c': { version: '1.0.0' },
     'node_modules/big': { version: '1.0.0', optionalDependencies: { 'big-darwin': '1' } },
     'node_modules/lint': { version: '1.0.0', dev: true },
+    'node_modules/db': { version: '1.0.0', dependencies: { 'db-bindings': '1' } },
+    'node_modules/db-bindings': { version: '1.0.0', optionalDependencies: { 'db-bindings-linux': '1' } },
+    'node_modules/db-bindings-linux': { version: '1.0.0', os: ['linux'], cpu: ['x64'], optional: true },
+    'node_modules/gyp': { version: '1.0.0', hasInstallScript: true },
   },
 };
 
@@ -50,7 +55,7 @@ describe('resolveFrom', () => {
 
 describe('pruneLockfile', () => {
   test('keeps the closure of the kept dependencies, nested copies included, in the original order', () => {
-    const pruned = pruneLockfile(LOCK, { a: '^1' }, { license: 'MIT' });
+    const pruned = pruneLockfile(LOCK, { a: '1.0.0' }, { license: 'MIT' });
     assert.deepEqual(Object.keys(pruned.packages), [
       '',
       'node_modules/a',
@@ -61,8 +66,15 @@ describe('pruneLockfile', () => {
       name: 'app',
       version: '1.0.0',
       license: 'MIT',
-      dependencies: { a: '^1' },
+      dependencies: { a: '1.0.0' },
     });
+    assert.equal(pruned.name, 'app');
+  });
+
+  test("the root entry takes the archive's name and version when given", () => {
+    const pruned = pruneLockfile(LOCK, { a: '1.0.0' }, { name: 'app-functions', version: '2.0.0' });
+    assert.deepEqual([pruned.name, pruned.version], ['app-functions', '2.0.0']);
+    assert.deepEqual(pruned.packages['']!.name, 'app-functions');
   });
 
   test('a missing optional dependency or optional peer is fine; a missing required one says how to fix it', () => {
@@ -74,17 +86,16 @@ describe('pruneLockfile', () => {
     );
   });
 
-  test("the repository's lockfile prunes to the functions' dependencies without DuckDB or dev tools", async () => {
+  test("the repository's lockfile prunes to the Google Cloud packages without DuckDB or dev tools", async () => {
     const lock = JSON.parse(
       await readFile(new URL('../../package-lock.json', import.meta.url), 'utf8'),
     ) as Lockfile;
-    const root = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      name: string;
-      version: string;
-      dependencies: Record<string, string>;
-    };
-    const deps = functionDependencies(root, ['@google-cloud/functions-framework', '@google-cloud/storage']);
-    const pruned = pruneLockfile(lock, deps);
+    const pruned = pruneLockfile(lock, {
+      '@google-cloud/functions-framework': String(
+        lock.packages['node_modules/@google-cloud/functions-framework']!.version,
+      ),
+      '@google-cloud/storage': String(lock.packages['node_modules/@google-cloud/storage']!.version),
+    });
     const paths = Object.keys(pruned.packages);
     assert.ok(paths.includes('node_modules/@google-cloud/storage'));
     assert.ok(
@@ -97,30 +108,40 @@ describe('pruneLockfile', () => {
   });
 });
 
-describe('importedPackages', () => {
-  test('finds bare imports (static, side-effect, dynamic), not relative or built-in ones', () => {
-    const source = [
-      "import * as ff from '@google-cloud/functions-framework';",
-      "import { Storage } from '@google-cloud/storage/build/esm/src/index.js';",
-      "import './x.js';",
-      "import 'side-effect';",
-      "const m = await import('lazy');",
-      "import { readFile } from 'node:fs/promises';",
-      "import { join } from 'path';",
-      "export { y } from '../y.js';",
-    ].join('\n');
-    assert.deepEqual(importedPackages(source), [
-      '@google-cloud/functions-framework',
-      '@google-cloud/storage',
-      'lazy',
-      'side-effect',
-    ]);
+describe('install paths and package names', () => {
+  for (const [file, expected] of [
+    ['jobs/x.ts', ''],
+    ['../shared/x.ts', ''],
+    ['node_modules/a/index.js', 'node_modules/a'],
+    ['node_modules/@s/c/lib/x.js', 'node_modules/@s/c'],
+    ['node_modules/a/node_modules/b/x.js', 'node_modules/a/node_modules/b'],
+    ['node_modules/cloudreduce/dist/src/index.js', 'node_modules/cloudreduce'],
+  ] as const) {
+    test(`${file} belongs to "${expected}"`, () => assert.equal(installPathOf(file), expected));
+  }
+  for (const [spec, expected] of [
+    ['a', 'a'],
+    ['a/deep/x.js', 'a'],
+    ['@s/c', '@s/c'],
+    ['@s/c/x', '@s/c'],
+  ] as const) {
+    test(`import '${spec}' is package ${expected}`, () => assert.equal(packageName(spec), expected));
+  }
+});
+
+describe('isNative', () => {
+  test('a package is native when it or anything it needs has an install script or per-platform builds', () => {
+    assert.equal(isNative(LOCK.packages, 'node_modules/gyp'), true, 'install script');
+    assert.equal(isNative(LOCK.packages, 'node_modules/db-bindings'), true, 'optional platform package');
+    assert.equal(isNative(LOCK.packages, 'node_modules/db'), true, 'through a dependency');
+    assert.equal(isNative(LOCK.packages, 'node_modules/a'), false);
   });
 
-  test('an import that is not a declared dependency stops the build with the fix', () => {
-    assert.throws(
-      () => functionDependencies({ name: 'x', version: '1', dependencies: { a: '1' } }, ['a', 'prettier']),
-      /import prettier, which is not in package.json "dependencies"/,
-    );
+  test("in the repository's lockfile @duckdb/node-api is native and the Google clients are not", async () => {
+    const lock = JSON.parse(
+      await readFile(new URL('../../package-lock.json', import.meta.url), 'utf8'),
+    ) as Lockfile;
+    assert.equal(isNative(lock.packages, 'node_modules/@duckdb/node-api'), true);
+    assert.equal(isNative(lock.packages, 'node_modules/@google-cloud/storage'), false);
   });
 });

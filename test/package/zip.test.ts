@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zip, type ZipEntry } from '../../scripts/package/zip.ts';
+import { zip, type ZipEntry } from '../../src/package/zip.ts';
 
 let dir: string;
 before(async () => {

@@ -12,7 +12,7 @@ import { CLOUD_ENV, CLOUD_ENV_VARS, parseCloudConfig, REQUIRED_ENV_VARS } from '
 import { CLOUD_FUNCTIONS, FUNCTION_NAMES, PUSH_FUNCTIONS } from '../../src/cloud/functions.ts';
 import { INGEST_PREFIX, RESULTS_PREFIX } from '../../src/ingest/object.ts';
 import { TOPICS } from '../../src/ports/message-bus.ts';
-import { INDEXES_FILE, indexesDocument, renderIndexesFile } from '../../scripts/package/terraform-indexes.ts';
+import { INDEXES_FILE, indexesDocument, renderIndexesFile } from '../../scripts/terraform-indexes.ts';
 import { EXAMPLE_TFVARS, evaluate, messagePattern, REPO, writeTfvars } from './helpers.ts';
 
 // Config variables terraform deliberately leaves unset in the cloud: emulator and fake endpoints
@@ -129,7 +129,7 @@ describe('functions', () => {
       await assert.rejects(
         evaluate('local.functions', { tfvars }),
         messagePattern(
-          'functions may only have keys split, map, reduce, finalize, sweeper, ingest and ingest-object',
+          'functions may only have keys split, map, reduce, finalize, sweeper, ingest, ingest-object and dead-letter',
         ),
         `functions.${unknown}`,
       );

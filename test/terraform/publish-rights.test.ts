@@ -176,6 +176,7 @@ test('every topic a function publishes to while running jobs is granted to it in
   // nothing but Cloud Storage publishes to the incoming topic.
   assert.deepEqual(granted.ingest, []);
   assert.deepEqual(granted['ingest-object'], []);
+  assert.deepEqual(granted['dead-letter'], [], 'the dead-letter function only records run failures');
   assert.ok(
     Object.values(granted).every((topics) => !topics.includes('incoming')),
     'no function may publish to the incoming topic',

@@ -14,6 +14,8 @@ const KNOWN_TYPES = new Set([
   'google_cloudfunctions2_function',
   'google_firestore_database',
   'google_firestore_index',
+  'google_logging_metric',
+  'google_monitoring_alert_policy',
   'google_project_iam_member',
   'google_project_service',
   'google_pubsub_subscription',
@@ -140,7 +142,10 @@ describe('delivery', () => {
       block(pushConfig, 'oidc_token').service_account_email,
       '${google_service_account.push.email}',
     );
-    const deadLetter = block(push, 'dead_letter_policy');
+    // Every subscription dead-letters but the dead-letter function's own (its messages would loop).
+    const dynamicPolicy = block(push.dynamic as Body, 'dead_letter_policy');
+    assert.equal(dynamicPolicy.for_each, '${each.value.trigger == "dead_letter" ? [] : [1]}');
+    const deadLetter = block(dynamicPolicy, 'content');
     assert.equal(deadLetter.dead_letter_topic, '${google_pubsub_topic.topic["dead_letter"].id}');
     assert.equal(deadLetter.max_delivery_attempts, '${var.max_delivery_attempts}');
     const retry = block(push, 'retry_policy');

@@ -2,12 +2,15 @@
 // table per day) from the NDJSON parts in the engine's bucket. The job id derives from the
 // request's jobId, so a duplicate finalize finds the job by id (409) and waits for it instead of
 // loading twice. BigQuery never reuses the id of a failed job, so ids carry an attempt suffix:
-// a later try after a failure moves on to the next suffix.
+// a later try after a failure moves on to the next suffix. An empty WRITE_TRUNCATE is a load job
+// too (of one empty object), so it is deduplicated by the same id: a late redelivery of an old
+// run's finalize cannot empty what a newer run loaded since.
 
 import { BigQuery } from '@google-cloud/bigquery';
 import type { Job, JobMetadata } from '@google-cloud/bigquery';
 import { createHash } from 'node:crypto';
 import { ConfigError, NonRetryableError, TransientError } from '../../core/errors.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
 import type { LoadRequest, LoadResult, Row, Warehouse } from '../../ports/warehouse.ts';
 import { backendError, httpStatus } from './backend-errors.ts';
 import { checkLoadRequest } from '../../ports/load-request.ts';
@@ -24,6 +27,11 @@ export interface BigQueryWarehouseOptions {
   bucket: string;
   /** The engine's object prefix in that bucket (GcsBlobStore's `prefix`). */
   sourcePrefix?: string;
+  /**
+   * The engine's BlobStore on that bucket and prefix: an empty WRITE_TRUNCATE loads the empty
+   * object EMPTY_SOURCE, which the warehouse creates there once.
+   */
+  blobs: BlobStore;
   /** Where jobs run; must match the dataset's location. */
   location?: string;
   /** e.g. "http://127.0.0.1:9050" for a fake; the client then sends no credentials. */
@@ -38,6 +46,8 @@ export interface BigQueryWarehouseOptions {
 }
 
 const JOB_ID_CHARS = /[^A-Za-z0-9_-]/g;
+/** The source of a zero-row load (BigQuery load jobs need at least one source object). */
+export const EMPTY_SOURCE = '_cloudreduce/empty.ndjson';
 
 export class BigQueryWarehouse implements Warehouse {
   readonly #bq: BigQuery;
@@ -49,6 +59,7 @@ export class BigQueryWarehouse implements Warehouse {
   readonly #pollMillis: number;
   readonly #timeoutMillis: number;
   readonly #maxAttempts: number;
+  readonly #blobs: BlobStore;
 
   constructor(options: BigQueryWarehouseOptions) {
     this.#projectId = options.projectId;
@@ -60,6 +71,7 @@ export class BigQueryWarehouse implements Warehouse {
     this.#pollMillis = options.pollIntervalMillis ?? 1000;
     this.#timeoutMillis = options.waitTimeoutMillis ?? 300_000;
     this.#maxAttempts = options.maxJobAttempts ?? 20;
+    this.#blobs = options.blobs;
     this.#bq =
       options.bigquery ??
       new BigQuery({
@@ -75,11 +87,13 @@ export class BigQueryWarehouse implements Warehouse {
     const wholeTableTruncate =
       request.writeDisposition === 'WRITE_TRUNCATE' && request.partition === undefined;
     if (!wholeTableTruncate) await this.#checkExistingSchema(request, datasetId, tableId, shown);
-    if (request.sources.length === 0) return this.#loadNothing(request, datasetId, tableId, shown);
+    if (request.sources.length === 0 && request.writeDisposition === 'WRITE_APPEND')
+      return this.#createOnly(request, datasetId, tableId, shown);
+    const sources = request.sources.length > 0 ? request.sources : [await this.#emptySource()];
     const destination = request.partition ? `${tableId}$${request.partition.replaceAll('-', '')}` : tableId;
     const load = {
       destinationTable: { projectId: this.#projectId, datasetId, tableId: destination },
-      sourceUris: request.sources.map((s) => `gs://${this.#bucket}/${this.#prefix}${s}`),
+      sourceUris: sources.map((s) => `gs://${this.#bucket}/${this.#prefix}${s}`),
       sourceFormat: 'NEWLINE_DELIMITED_JSON',
       schema: { fields: toFields(request.schema) },
       writeDisposition: request.writeDisposition,
@@ -192,52 +206,43 @@ export class BigQueryWarehouse implements Warehouse {
     }
   }
 
-  /**
-   * BigQuery loads need at least one source. Zero sources: create the table; for WRITE_TRUNCATE
-   * empty it (or the partition) instead, recreating it when the schema changed, as a load would.
-   */
-  async #loadNothing(
+  /** An empty append only makes sure the table exists: no load job (and no load quota) spent. */
+  async #createOnly(
     request: LoadRequest,
     datasetId: string,
     tableId: string,
     shown: string,
   ): Promise<LoadResult> {
-    const table = this.#bq.dataset(datasetId).table(tableId);
-    const create = () =>
-      table.create({
-        schema: { fields: toFields(request.schema) },
-        ...(request.schema.partitionBy
-          ? { timePartitioning: { type: 'DAY', field: request.schema.partitionBy } }
-          : {}),
-      });
     try {
-      await create();
-      return { rows: 0, loaded: true };
+      await this.#bq
+        .dataset(datasetId)
+        .table(tableId)
+        .create({
+          schema: { fields: toFields(request.schema) },
+          ...(request.schema.partitionBy
+            ? { timePartitioning: { type: 'DAY', field: request.schema.partitionBy } }
+            : {}),
+        });
     } catch (err) {
       if (httpStatus(err) !== 409) throw backendError(err, `Creating ${shown}`);
     }
-    if (request.writeDisposition === 'WRITE_APPEND') return { rows: 0, loaded: true };
-    const column = request.schema.partitionBy;
-    if (request.partition && column) {
-      await this.query(
-        `DELETE FROM \`${datasetId}.${tableId}\` WHERE CAST(\`${column}\` AS DATE) = DATE '${request.partition}'`,
-      );
-      return { rows: 0, loaded: true };
-    }
-    try {
-      const [metadata] = await table.getMetadata();
-      const fields = (metadata as { schema?: { fields?: RestField[] } }).schema?.fields ?? [];
-      if (schemaDifference(fields, request.schema) === undefined) {
-        await this.query(`DELETE FROM \`${datasetId}.${tableId}\` WHERE TRUE`);
-      } else {
-        await table.delete({ ignoreNotFound: true });
-        await create();
-      }
-    } catch (err) {
-      if (err instanceof ConfigError) throw err;
-      throw backendError(err, `Emptying ${shown}`);
-    }
     return { rows: 0, loaded: true };
+  }
+
+  /**
+   * The empty object a zero-row WRITE_TRUNCATE loads: BigQuery load jobs need a source, and a load
+   * job (unlike a DELETE) is deduplicated by its job id.
+   */
+  async #emptySource(): Promise<string> {
+    const info = await this.#blobs.stat(EMPTY_SOURCE);
+    if (info === undefined) await this.#blobs.put(EMPTY_SOURCE, '', { createOnly: true });
+    else if (info.size !== 0) {
+      throw new NonRetryableError(
+        `The engine object ${EMPTY_SOURCE} must be empty (it is the source of empty table loads) but holds ` +
+          `${info.size} bytes; delete it and the next load recreates it.`,
+      );
+    }
+    return EMPTY_SOURCE;
   }
 
   #table(table: string): { datasetId: string; tableId: string; shown: string } {

@@ -1,9 +1,8 @@
 // `cloudreduce abort RUN_ID`: stops a run. Tasks in flight notice at their next lease renewal.
 
 import { ConfigError } from '../../core/errors.ts';
-import { SqliteStateStore } from '../../adapters/local/sqlite-state-store.ts';
-import { localPaths } from '../../runtime/local-adapters.ts';
 import { commonOptions, parse } from '../args.ts';
+import { openLocalState } from '../local-state.ts';
 import type { CliIo } from '../session.ts';
 
 export const ABORT_HELP = `Usage: cloudreduce abort RUN_ID [--data-dir DIR]
@@ -11,14 +10,14 @@ export const ABORT_HELP = `Usage: cloudreduce abort RUN_ID [--data-dir DIR]
 Marks a running run ABORTED. Its tasks stop at their next lease check; nothing more is written.`;
 
 export async function abortCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('abort', argv, {});
+  const { values, positionals } = parse('abort', argv, {}, ['RUN_ID']);
   const common = commonOptions(values, io.env);
   const runId = positionals[0];
   if (common.help || !runId) {
     io.out(ABORT_HELP);
     return common.help ? 0 : 2;
   }
-  const state = new SqliteStateStore(localPaths(common.dataDir).state);
+  const state = openLocalState(common.dataDir, runId);
   try {
     const iso = new Date().toISOString();
     const result = await state.updateRun(runId, (run) =>

@@ -40,7 +40,7 @@ export const LATEST_PAIRS_QUERY =
   'SELECT DISTINCT * FROM word_cooccur WHERE ts = (SELECT max(ts) FROM word_cooccur) ORDER BY log_weight DESC LIMIT 20';
 
 export async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse('demo', argv, { wordcount: { type: 'boolean' } });
+  const { values } = parse('demo', argv, { wordcount: { type: 'boolean' } }, []);
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(DEMO_HELP);

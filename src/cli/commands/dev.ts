@@ -20,6 +20,7 @@ until Ctrl-C (or the terminal closes), which stops everything.
 Then, in another terminal:
   cloudreduce submit wordcount --input 'data/*.txt'    (local files are uploaded to the fake GCS)
   cloudreduce status RUN_ID --dev
+  cloudreduce logs RUN_ID --dev                        (the functions' entries about that run)
   curl --data-binary @tweets.ndjson 'INGEST_URL/?kind=Tweet'   (INGEST_URL is printed at start)
 
 When PUBSUB_EMULATOR_HOST and DATASTORE_EMULATOR_HOST are set, those emulators are used.
@@ -31,21 +32,26 @@ Options:
   --namespace NS           Datastore namespace of the run state (default: the default namespace)
   --lease SECONDS          task lease; a dead worker's task is retaken after it (default 60)
   --sweep-every SECONDS    how often the sweeper runs (default 60)
-  --quiet                  do not show the functions' logs
-  --data-dir DIR           where dev.json is written (default .cloudreduce)
+  --quiet                  do not show the functions' logs (still recorded for \`cloudreduce logs\`)
+  --data-dir DIR           where dev.json and function-logs/ are written (default .cloudreduce)
 Function log level: env CLOUDREDUCE_LOG (debug, info, warning, error; default info).`;
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function devCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse('dev', argv, {
-    project: { type: 'string' },
-    prefix: { type: 'string' },
-    namespace: { type: 'string' },
-    lease: { type: 'string' },
-    'sweep-every': { type: 'string' },
-    quiet: { type: 'boolean' },
-  });
+  const { values } = parse(
+    'dev',
+    argv,
+    {
+      project: { type: 'string' },
+      prefix: { type: 'string' },
+      namespace: { type: 'string' },
+      lease: { type: 'string' },
+      'sweep-every': { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    [],
+  );
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(DEV_HELP);
@@ -78,6 +84,7 @@ export async function devCommand(argv: readonly string[], io: CliIo): Promise<nu
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   const { startDevCloud } = await import('../../cloud/dev-cloud.ts');
   const { formatLogLine } = await import('../../cloud/log-format.ts');
+  const recordLog = (await import('../../cloud/function-logs.ts')).functionLogWriter(common.dataDir);
   const reuse =
     io.env.PUBSUB_EMULATOR_HOST && io.env.DATASTORE_EMULATOR_HOST
       ? { pubsubHost: io.env.PUBSUB_EMULATOR_HOST, datastoreHost: io.env.DATASTORE_EMULATOR_HOST }
@@ -117,7 +124,11 @@ export async function devCommand(argv: readonly string[], io: CliIo): Promise<nu
       jobModules,
       logLevel: levelOf(io.env.CLOUDREDUCE_LOG),
       cwd: io.cwd,
-      ...(values.quiet ? {} : { onLog: (fn, line) => io.err(formatLogLine(fn, line)) }),
+      // Recorded for `cloudreduce logs RUN --dev` whether or not the terminal shows them.
+      onLog: (fn, line) => {
+        recordLog(fn, line);
+        if (!values.quiet) io.err(formatLogLine(fn, line));
+      },
     });
   } catch (err) {
     detach();

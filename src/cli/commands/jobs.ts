@@ -10,7 +10,7 @@ Lists the registered jobs: the built-in ones and those from your modules (--jobs
 CLOUDREDUCE_JOBS environment variable, or "cloudreduce": {"jobs": [...]} in package.json).`;
 
 export async function jobsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse('jobs', argv, {});
+  const { values } = parse('jobs', argv, {}, []);
   const common = commonOptions(values, io.env);
   if (common.help) {
     io.out(JOBS_HELP);
@@ -37,7 +37,7 @@ export async function jobsCommand(argv: readonly string[], io: CliIo): Promise<n
   // The name column is as wide as the longest name, so every description starts in one column.
   const width = Math.max(0, ...list.map(({ job }) => job.name.length));
   for (const { job, module } of list) {
-    const from = module?.includes('/jobs/index.') ? 'built-in' : module;
+    const from = module ?? 'built-in';
     io.out(`${job.name.padEnd(width)}  ${job.description}`);
     io.out(`${''.padEnd(width)}  stages: ${job.stages.map((s) => s.name).join(' → ')}; from ${from}`);
     for (const [name, spec] of Object.entries(job.params))

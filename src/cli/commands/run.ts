@@ -33,11 +33,16 @@ Options:
   -h, --help               this help, or a job's params with JOB --help`;
 
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('run', argv, {
-    input: { type: 'string', multiple: true },
-    ...JOB_MESSAGE_OPTIONS,
-    workers: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'run',
+    argv,
+    {
+      input: { type: 'string', multiple: true },
+      ...JOB_MESSAGE_OPTIONS,
+      workers: { type: 'string' },
+    },
+    ['JOB'],
+  );
   const common = commonOptions(values, io.env);
   const jobArg = positionals[0];
   if (!jobArg) {

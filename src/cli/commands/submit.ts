@@ -9,6 +9,9 @@ import { localInputFiles } from '../../runtime/local-adapters.ts';
 import { checkStartInputs } from '../../runtime/start-check.ts';
 import { commonOptions, parse } from '../args.ts';
 import { JOB_MESSAGE_OPTIONS, jobMessageFromFlags } from '../job-message.ts';
+import { followRun } from '../follow-run.ts';
+import { runSummary } from '../report.ts';
+import { openRunSource, type RunSource } from '../run-source.ts';
 import { openCli, type CliIo } from '../session.ts';
 import { jobHelp } from './run.ts';
 
@@ -27,19 +30,29 @@ Options:
   --partitions R           reduce tasks (default: the job's, else 4)
   --memory-budget SIZE     map-side buffer before spilling, e.g. 256MiB
   --run-id ID              use this run id (default: JOB-TIME-RANDOM); resubmitting an id is a no-op
+  --wait                   show the run's progress until it ends, then its summary; exit status 0
+                           when it is DONE, 1 when FAILED, ABORTED or REJECTED (needs read access
+                           to the project's Datastore). Ctrl-C stops waiting, not the run.
   --project ID             submit to this deployed project instead of the dev cloud
   --topic NAME             the jobs topic (default: env CLOUDREDUCE_TOPIC_JOBS, else cloudreduce-jobs)
   --jobs MODULE            also load jobs from MODULE (repeatable; env CLOUDREDUCE_JOBS)
   --data-dir DIR           where dev.json is (default .cloudreduce)
-  --json                   print {"runId", "messageId", "target"} as JSON`;
+  --json                   print {"runId", "messageId", "target"} as JSON (with --wait: the final
+                           run record)`;
 
 export async function submitCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('submit', argv, {
-    input: { type: 'string', multiple: true },
-    ...JOB_MESSAGE_OPTIONS,
-    project: { type: 'string' },
-    topic: { type: 'string' },
-  });
+  const { values, positionals } = parse(
+    'submit',
+    argv,
+    {
+      input: { type: 'string', multiple: true },
+      ...JOB_MESSAGE_OPTIONS,
+      project: { type: 'string' },
+      topic: { type: 'string' },
+      wait: { type: 'boolean' },
+    },
+    ['JOB'],
+  );
   const common = commonOptions(values, io.env);
   const jobArg = positionals[0];
   if (!jobArg) {
@@ -108,12 +121,56 @@ export async function submitCommand(argv: readonly string[], io: CliIo): Promise
   }
   parseJobMessage(message); // the same check the split function makes, before anything is sent
 
-  const messageId = await publishJob(target, message);
   const where = values.project === undefined ? '--dev' : `--project ${values.project}`;
-  if (common.json) io.out(JSON.stringify({ runId, messageId, target: target.label }));
-  else {
-    io.out(`submitted ${job.name} run ${runId} to ${target.label} (message ${messageId})`);
-    io.out(`follow it with: cloudreduce status ${runId} ${where}`);
+  const source = values.wait
+    ? await openRunSource(
+        values.project === undefined ? { dev: true } : { project: values.project },
+        common.dataDir,
+        io.env,
+      )
+    : undefined;
+  try {
+    // Waiting on an id that another job's run holds would report that run: refuse before sending.
+    const existing = await source?.state?.getRun(runId);
+    if (existing && existing.job !== job.name)
+      throw new ConfigError(
+        `--run-id ${runId} is taken in ${target.label} by a run of job ${existing.job} (${existing.status}); ` +
+          'choose another id, or leave --run-id out for a new one.',
+      );
+    const messageId = await publishJob(target, message);
+    if (common.json && !source) io.out(JSON.stringify({ runId, messageId, target: target.label }));
+    else if (!common.json) {
+      io.out(`submitted ${job.name} run ${runId} to ${target.label} (message ${messageId})`);
+      if (!source) io.out(`follow it with: cloudreduce status ${runId} ${where} --watch`);
+    }
+    if (!source) return 0;
+    return await waitForEnd(source, runId, job.name, io, common.json, where);
+  } finally {
+    await source?.close();
   }
-  return 0;
+}
+
+async function waitForEnd(
+  source: RunSource,
+  runId: string,
+  job: string,
+  io: CliIo,
+  json: boolean,
+  where: string,
+): Promise<number> {
+  const interrupt = () => {
+    io.err(
+      `\nstopped waiting; the run goes on in ${source.where}. Follow it with: cloudreduce status ${runId} ${where} --watch`,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const run = await followRun(source, runId, io, { job });
+    io.out(json ? JSON.stringify(run, null, 2) : runSummary(run));
+    if (!json && run.status !== 'DONE') io.out(`logs: cloudreduce logs ${runId} ${where}`);
+    return run.status === 'DONE' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
 }

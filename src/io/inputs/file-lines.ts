@@ -10,6 +10,7 @@
 // is complete. A split does not know the line number it starts at: it is counted on demand, only
 // when a position is needed (errors), by streaming the file up to the line.
 
+import { stripByteOrderMark } from './byte-order-mark.ts';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../core/errors.ts';
@@ -43,8 +44,7 @@ export async function* readRangeLines(files: InputFiles, range: FileRange): Asyn
   let seen = 0;
   for await (const batch of batches) {
     // A UTF-8 byte order mark is not part of the first line's text.
-    if (batch.offsets[0] === 0 && batch.texts[0]!.charCodeAt(0) === 0xfeff)
-      batch.texts[0] = batch.texts[0]!.slice(1);
+    if (batch.offsets[0] === 0) batch.texts[0] = stripByteOrderMark(batch.texts[0]!);
     const first = seen;
     const firstOffset = batch.offsets[0]!;
     seen += batch.texts.length;

@@ -51,7 +51,9 @@ export function isGzip(uri: string): boolean {
 export async function splitFiles(spec: FileInputSpec, shards: number, ctx: SplitContext): Promise<Split[]> {
   if (!Array.isArray(spec.paths) || spec.paths.length === 0) {
     throw new ConfigError(
-      `This job reads files (a ${spec.type} input with no paths): pass --input PATH_OR_GLOB, e.g. --input "data/*.txt", or give the paths in the job.`,
+      `This job reads files (a ${spec.type} input with no paths): list them in the job message's ` +
+        `"inputs" field, e.g. "inputs": ["gs://BUCKET/data/*.txt"] (what the CLI's --input sets), ` +
+        'or give the paths in the job.',
     );
   }
   const minSplitBytes = spec.minSplitBytes ?? DEFAULT_MIN_SPLIT_BYTES;

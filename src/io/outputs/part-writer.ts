@@ -5,7 +5,7 @@
 // store while the task goes on writing, and `write` returns a promise when the store falls behind.
 
 import { DEFAULTS } from '../../core/defaults.ts';
-import { NonRetryableError, TransientError } from '../../core/errors.ts';
+import { NonRetryableError } from '../../core/errors.ts';
 import type { OutputContext, TaskOutputContext, TaskOutputWriter } from '../types.ts';
 import { ChunkChannel } from './chunk-channel.ts';
 
@@ -146,11 +146,11 @@ export class NdjsonPartWriter implements TaskOutputWriter {
       createOnly: true,
       contentType: 'application/x-ndjson',
     });
-    if (!result.created) {
-      throw new TransientError(
-        `Output part ${name} exists already: another worker is running attempt ${this.#ctx.attempt} of task ${this.#ctx.taskId}. This attempt gives way and the task is retried.`,
-      );
-    }
+    // The name is this attempt's own (every claim gets a new attempt number, and an attempt writes
+    // each part once), so an existing object is this very write: the store applied it, lost the
+    // answer and the client's retry found it. Failing here would spend an attempt on nothing.
+    if (!result.created)
+      this.#ctx.logger.debug(`output part ${name} was already written by this attempt (a retried upload)`);
   }
 
   /** Keeps failures for close() and write(), and marks the promise handled (callers may drop it). */

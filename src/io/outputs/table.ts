@@ -85,8 +85,8 @@ export const tableWriter: OutputWriter<TableOutputSpec> = {
       );
     }
     // Even with no rows the warehouse gets the load: an empty truncate must empty the table (or
-    // day), and an empty append must still leave a table to query. With no sources the warehouses
-    // only create the table; no load job (and no BigQuery load quota) is spent.
+    // day), and an empty append must still leave a table to query. An empty append only creates
+    // the table; an empty truncate is deduplicated by jobId like any load.
     const result = await ctx.warehouse.load({
       jobId: loadJobId(ctx),
       table: spec.table,

@@ -2,13 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { BigQuery } from '@google-cloud/bigquery';
+import { GcsBlobStore } from '../../../src/adapters/gcp/gcs-blob-store.ts';
 import { BigQueryWarehouse, jobIdBase } from '../../../src/adapters/gcp/bigquery-warehouse.ts';
 import type { BigQueryWarehouseOptions } from '../../../src/adapters/gcp/bigquery-warehouse.ts';
 import { warehouseContract } from '../../contracts/warehouse.ts';
-import { startBigQueryFake } from '../../fakes/bigquery-fake.ts';
-import type { BigQueryFake } from '../../fakes/bigquery-fake.ts';
-import { startGcsFake } from '../../fakes/gcs-fake.ts';
-import type { GcsFake } from '../../fakes/gcs-fake.ts';
+import { startBigQueryFake } from '../../../src/cloud/fakes/bigquery-fake.ts';
+import type { BigQueryFake } from '../../../src/cloud/fakes/bigquery-fake.ts';
+import { startGcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
+import type { GcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
 
 const PROJECT = 'test-project';
 let gcs: GcsFake;
@@ -34,6 +35,7 @@ async function setup(options: Partial<BigQueryWarehouseOptions> = {}) {
     dataset,
     bucket,
     sourcePrefix: 'engine',
+    blobs: new GcsBlobStore({ bucket, prefix: 'engine', apiEndpoint: gcs.endpoint, projectId: PROJECT }),
     apiEndpoint: bq.endpoint,
     pollIntervalMillis: 10,
     ...options,

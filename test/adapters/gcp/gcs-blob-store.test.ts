@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { GcsBlobStore } from '../../../src/adapters/gcp/gcs-blob-store.ts';
 import type { GcsBlobStoreOptions } from '../../../src/adapters/gcp/gcs-blob-store.ts';
 import { blobStoreContract, collect } from '../../contracts/blob-store.ts';
-import { startGcsFake } from '../../fakes/gcs-fake.ts';
-import type { GcsFake } from '../../fakes/gcs-fake.ts';
+import { startGcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
+import type { GcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
 
 let fake: GcsFake;
 before(async () => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { GcsInputFiles } from '../../../src/adapters/gcp/gcs-input-files.ts';
 import { collect } from '../../contracts/blob-store.ts';
-import { startGcsFake } from '../../fakes/gcs-fake.ts';
-import type { GcsFake } from '../../fakes/gcs-fake.ts';
+import { startGcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
+import type { GcsFake } from '../../../src/cloud/fakes/gcs-fake.ts';
 
 let fake: GcsFake;
 before(async () => {

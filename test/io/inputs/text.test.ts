@@ -133,11 +133,12 @@ describe('text input', () => {
     );
   });
 
-  test('a text input without paths asks for --input', async () => {
+  test("a text input without paths names the job message's inputs field (split sees a message, not flags)", async () => {
     await assert.rejects(textReader.split(textInput(), 4, splitContext()), {
       name: 'ConfigError',
       message:
-        'This job reads files (a text input with no paths): pass --input PATH_OR_GLOB, e.g. --input "data/*.txt", or give the paths in the job.',
+        'This job reads files (a text input with no paths): list them in the job message\'s "inputs" field, ' +
+        'e.g. "inputs": ["gs://BUCKET/data/*.txt"] (what the CLI\'s --input sets), or give the paths in the job.',
     });
   });
 });

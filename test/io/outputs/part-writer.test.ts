@@ -77,18 +77,17 @@ describe('NdjsonPartWriter', () => {
     });
   });
 
-  test('a part that exists already fails the attempt as transient instead of overwriting it', async () => {
+  test('a part that exists already is this attempt’s own retried upload: kept, not overwritten, and the attempt goes on', async () => {
     await withTempDir(async (dir) => {
       const blobs = new FileBlobStore(dir);
       const ctx = taskOutputContext({ blobs });
-      await blobs.put(partName(ctx, 0), 'someone else\n');
+      // Attempt numbers are unique per claim, so only this attempt can have written this name.
+      await blobs.put(partName(ctx, 0), '{"a":1}\n');
       const writer = new NdjsonPartWriter(ctx);
       void writer.write({ a: 1 });
-      await assert.rejects(writer.close(), {
-        name: 'TransientError',
-        message: `Output part ${PREFIX}s0-map-00000-a1-0000.ndjson exists already: another worker is running attempt 1 of task s0-map-00000. This attempt gives way and the task is retried.`,
-      });
-      assert.equal(await readText(blobs, partName(ctx, 0)), 'someone else\n');
+      const { parts } = await writer.close();
+      assert.deepEqual(parts, [{ name: partName(ctx, 0), records: 1 }]);
+      assert.equal(await readText(blobs, partName(ctx, 0)), '{"a":1}\n');
     });
   });
 

@@ -1,13 +1,9 @@
-// The function archive's package-lock.json: the root lockfile pruned to what the compiled
-// functions import and everything those packages need, so `npm ci` installs the exact versions
-// the repository was tested with, offline-derivable, without the local-only dependencies (DuckDB,
-// the dev tools) and without the platform-specific optional packages the root lock lacks (which
-// make `npm ci` refuse the root lock as "out of sync").
+// The function archive's package-lock.json: the project's lockfile pruned to the packages the
+// bundle leaves external and everything those packages need, so `npm ci` installs the exact
+// versions the project was tested with, without its local-only dependencies (DuckDB, dev tools).
 //
 // Lockfile v3: `packages` maps install paths ("node_modules/a", "node_modules/a/node_modules/b")
 // to entries; a dependency resolves like Node's lookup, from the nearest node_modules upwards.
-
-import { builtinModules } from 'node:module';
 
 export interface LockEntry {
   version?: string;
@@ -41,7 +37,8 @@ export function resolveFrom(packages: Lockfile['packages'], from: string, name: 
 
 /**
  * The lockfile restricted to `dependencies` (name → range, as in package.json) and their closure.
- * `root` becomes the lock's root entry. Throws when a required package is missing from the lock.
+ * `root` becomes the lock's root entry (its name and version, when given, the lock's). Throws when
+ * a required package is missing from the lock.
  */
 export function pruneLockfile(
   lock: Lockfile,
@@ -77,38 +74,59 @@ export function pruneLockfile(
     for (const dep of Object.keys(needs))
       queue.push({ from: path, name: dep, optional: optionalNames.has(dep), via: path });
   }
+  const name = typeof root.name === 'string' ? root.name : lock.name;
+  const version = typeof root.version === 'string' ? root.version : lock.version;
   const packages: Lockfile['packages'] = {
-    '': { name: lock.name, version: lock.version, ...root, dependencies: sortKeys(dependencies) },
+    '': { ...root, name, version, dependencies: sortKeys(dependencies) },
   };
   // Keep the root lock's order (npm writes paths sorted), so the output is stable.
   for (const path of Object.keys(lock.packages)) if (keep.has(path)) packages[path] = lock.packages[path]!;
   return {
-    name: lock.name,
-    version: lock.version,
+    name,
+    version,
     lockfileVersion: lock.lockfileVersion,
     requires: true,
     packages,
   };
 }
 
-/** Package names imported by bare specifier in ES module source ('x', '@s/x', not 'node:' or relative). */
-export function importedPackages(source: string): string[] {
-  const names = new Set<string>();
-  const patterns = [
-    /\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const pattern of patterns) {
-    for (const match of source.matchAll(pattern)) {
-      const spec = match[1]!;
-      if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) continue;
-      if (builtinModules.includes(spec.split('/')[0]!)) continue;
-      const parts = spec.split('/');
-      names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+/** The install path ("node_modules/x", "node_modules/a/node_modules/x") of the package a file is in, '' outside node_modules. */
+export function installPathOf(file: string): string {
+  const parts = file.split('/');
+  let cut = -1;
+  for (let i = 0; i < parts.length; i++) if (parts[i] === 'node_modules') cut = i;
+  if (cut === -1) return '';
+  const width = parts[cut + 1]?.startsWith('@') ? 3 : 2;
+  return parts.slice(0, cut + width).join('/');
+}
+
+/** The package name of a bare import specifier: 'x' of 'x/y', '@s/x' of '@s/x/y'. */
+export function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/**
+ * Whether the package at `path` or anything it needs is native: built by an install script
+ * (node-gyp), or shipped as per-platform packages (`os`/`cpu` fields, e.g. @duckdb's bindings).
+ * A bundler cannot inline a `.node` binary, and the archive must install the right platform's.
+ */
+export function isNative(packages: Lockfile['packages'], path: string): boolean {
+  const seen = new Set<string>();
+  const queue = [path];
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    const entry = packages[at];
+    if (!entry) continue;
+    if (entry.hasInstallScript === true || entry.gypfile === true || entry.os || entry.cpu) return true;
+    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
+      const next = resolveFrom(packages, at, dep);
+      if (next) queue.push(next);
     }
   }
-  return [...names].sort();
+  return false;
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

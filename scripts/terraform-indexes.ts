@@ -8,7 +8,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
-import type { DatastoreIndex } from '../../src/adapters/gcp/indexes.ts';
+import type { DatastoreIndex } from '../src/adapters/gcp/indexes.ts';
 
 export const INDEXES_FILE = 'terraform/datastore-indexes.tf.json';
 
