@@ -26,6 +26,8 @@ export interface RunJobOptions extends Omit<JobMessage, 'job'> {
   userModules?: string[];
   /** Slice map and reduce tasks after this many ms, as the cloud does (0: after every record or key). */
   taskBudgetMillis?: number;
+  /** Shuffle tuning: bytes per reduce task and merge fan-in (small values force ranges and merge passes). */
+  shuffle?: { reduceTaskBytes?: number; reduceFanIn?: number };
 }
 
 export interface RunJobResult {
@@ -48,6 +50,7 @@ export async function runJob(job: Job, options: RunJobOptions = {}): Promise<Run
     workers,
     userModules,
     taskBudgetMillis,
+    shuffle,
     dataDir: _d,
     ...message
   } = options;
@@ -60,6 +63,7 @@ export async function runJob(job: Job, options: RunJobOptions = {}): Promise<Run
     ...(faults ? { faults } : {}),
     ...(userModules ? { userModules } : {}),
     ...(taskBudgetMillis !== undefined ? { taskBudgetMillis } : {}),
+    ...(shuffle ? { shuffle } : {}),
     leaseMillis: 5_000,
   });
   try {

@@ -1,7 +1,9 @@
 // The scale simulation's ports: the real SqliteStateStore behind a Datastore request-accounting
-// wrapper, an in-memory GCS model that counts requests, and a bus that counts messages. Every port
-// call also samples the heap, so an invocation's peak is seen at its port calls (where the engine's
-// code is between awaits), over a baseline taken after a forced GC.
+// wrapper, an in-memory GCS model that counts requests, and a bus that counts messages. During a
+// measured invocation every state-store call and every blob put and read samples the LIVE heap
+// (a forced GC, then the used size) on entry and again once its result exists, so the peak is the
+// engine's live data at its port calls (where its code is between awaits: a page of task records
+// just read, an index page about to be written), over a baseline taken after a GC.
 
 import { getHeapStatistics } from 'node:v8';
 import type { RunRecord, TaskRecord } from '../../src/core/records.ts';
@@ -42,6 +44,7 @@ export class Accounting {
   phase = 'split';
   readonly byPhase = new Map<string, Usage>();
   #peak = 0;
+  #measuring = false;
 
   get usage(): Usage {
     let u = this.byPhase.get(this.phase);
@@ -56,6 +59,8 @@ export class Accounting {
   }
 
   sample(): void {
+    if (!this.#measuring) return;
+    (globalThis as { gc?: () => void }).gc?.();
     const used = getHeapStatistics().used_heap_size;
     if (used > this.#peak) this.#peak = used;
   }
@@ -65,8 +70,13 @@ export class Accounting {
     (globalThis as { gc?: () => void }).gc?.();
     const base = getHeapStatistics().used_heap_size;
     this.#peak = base;
-    await fn();
-    this.sample();
+    this.#measuring = true;
+    try {
+      await fn();
+      this.sample();
+    } finally {
+      this.#measuring = false;
+    }
     return this.#peak - base;
   }
 }
@@ -76,6 +86,11 @@ export function countingState(inner: StateStore, acct: Accounting): StateStore {
   const wrote = () => {
     acct.usage.dsWrites++;
     acct.usage.dsCommits++;
+  };
+  /** Samples while the result is alive, then hands it on. */
+  const held = <T>(result: T): T => {
+    acct.sample();
+    return result;
   };
   const read = (n: number) => {
     acct.sample();
@@ -90,13 +105,13 @@ export function countingState(inner: StateStore, acct: Accounting): StateStore {
     },
     async getRun(runId) {
       read(1);
-      return inner.getRun(runId);
+      return held(await inner.getRun(runId));
     },
     async updateRun(runId, mutate: Mutator<RunRecord>) {
       read(1);
       const r = await inner.updateRun(runId, mutate);
       if (r?.changed) wrote();
-      return r;
+      return held(r);
     },
     async listRuns(options) {
       const runs = await inner.listRuns(options);
@@ -126,17 +141,17 @@ export function countingState(inner: StateStore, acct: Accounting): StateStore {
       read(1);
       const r = await inner.updateTask(runId, taskId, mutate);
       if (r?.changed) wrote();
-      return r;
+      return held(r);
     },
     async listTasks(runId, filter?: TaskFilter) {
       const tasks = await inner.listTasks(runId, filter);
       read(Math.max(1, tasks.length));
-      return tasks;
+      return held(tasks);
     },
     async listTasksPage(runId, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
       const result = await inner.listTasksPage(runId, filter, page);
       read(Math.max(1, result.tasks.length));
-      return result;
+      return held(result);
     },
     async countTasks(runId, filter: TaskFilter) {
       const n = await inner.countTasks(runId, filter);
@@ -184,6 +199,7 @@ export class ModelBlobStore implements BlobStore {
     if (typeof data === 'string' || data instanceof Uint8Array) chunks.push(Buffer.from(data));
     else for await (const c of data) chunks.push(Buffer.from(c));
     const bytes = Buffer.concat(chunks);
+    this.#acct.sample();
     this.#write(name);
     if (options.createOnly && this.#objects.has(name)) return { created: false, size: bytes.length };
     this.#objects.set(name, bytes);
@@ -216,7 +232,6 @@ export class ModelBlobStore implements BlobStore {
   }
 
   async delete(name: string): Promise<void> {
-    this.#acct.sample();
     this.#acct.usage.gcsWrites++; // a delete is an object mutation: it counts against write rates
     this.#objects.delete(name);
   }
@@ -229,7 +244,6 @@ export class ModelBlobStore implements BlobStore {
   }
 
   #write(name: string): void {
-    this.#acct.sample();
     this.#acct.usage.gcsWrites++;
     this.#writesPerName.set(name, (this.#writesPerName.get(name) ?? 0) + 1);
   }

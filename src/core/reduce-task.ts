@@ -41,12 +41,15 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   // order, which keeps the order of equal keys' values the same however map tasks were sliced.
   const width = split.end - split.first;
   const sliceTag = task.slices?.length ? `-s${task.slices.length}` : '';
+  let mergeRuns = 0;
   const sources = await mergeToFanIn(await readRangeSources(env.blobs, split), {
     blobs: env.blobs,
     fanIn: env.reduceFanIn ?? DEFAULTS.reduceMergeFanIn,
     partitions: width,
-    runName: (pass, group) =>
-      `tmp/${run.runId}/${stage.name}/reduce/${task.taskId}/a${task.attempt}${sliceTag}/m${pass}-${group}`,
+    runName: (pass, group) => {
+      mergeRuns++;
+      return `tmp/${run.runId}/${stage.name}/reduce/${task.taskId}/a${task.attempt}${sliceTag}/m${pass}-${group}`;
+    },
     ...(combine ? { combine } : {}),
   });
   const reads = openRanges(env.blobs, sources);
@@ -93,6 +96,7 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
     }
     env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + keys });
     counters.add('reduce-keys', keys);
+    if (mergeRuns > 0) counters.add('reduce-merge-runs', mergeRuns);
     return {
       output: { parts: await outputs.close() },
       counters: counters.snapshot(),

@@ -37,6 +37,8 @@ export interface LocalRuntimeOptions {
   /** Slice tasks after this long, as the cloud does (EngineEnv.taskBudgetMillis); default: no budget. */
   taskBudgetMillis?: number;
   sweepEveryMillis?: number;
+  /** Shuffle tuning (EngineEnv.reduceTaskBytes, reduceFanIn); tests lower them to force ranges and passes. */
+  shuffle?: { reduceTaskBytes?: number; reduceFanIn?: number };
   onProgress?: (p: { runId: string; taskId: string; records: number }) => void;
 }
 
@@ -54,8 +56,10 @@ export class LocalRuntime {
     const logger = recordingLogger(options.dataDir, options.logger ?? silentLogger);
     const cwd = options.cwd ?? process.cwd();
     const leaseMillis = options.leaseMillis ?? DEFAULTS.leaseMillis;
-    const budget =
-      options.taskBudgetMillis === undefined ? {} : { taskBudgetMillis: options.taskBudgetMillis };
+    const budget = {
+      ...(options.taskBudgetMillis === undefined ? {} : { taskBudgetMillis: options.taskBudgetMillis }),
+      ...options.shuffle,
+    };
     this.adapters = openLocalAdapters(options.dataDir, cwd);
     this.bus = new LocalMessageBus({ logger, ...(options.faults ? { faults: options.faults } : {}) });
     this.env = {
@@ -119,8 +123,10 @@ export class LocalRuntime {
     return runId;
   }
 
-  /** Continues a run after its process died: releases its leases and re-publishes its work. */
-  /** Goes on with a RUNNING run whose process died, or a FAILED one whose cause is gone. */
+  /**
+   * Continues a run after its process died (releases its leases and re-publishes its work), or a
+   * FAILED run whose cause is gone (its failed tasks start over).
+   */
   async resume(runId: string): Promise<void> {
     this.#hold(runId);
     await resumeRun(this.env, runId, { releaseRunning: true });

@@ -42,6 +42,8 @@ const env: EngineEnv = {
   workerId: init.workerId,
   leaseMillis: init.leaseMillis ?? DEFAULTS.leaseMillis,
   ...(init.taskBudgetMillis !== undefined ? { taskBudgetMillis: init.taskBudgetMillis } : {}),
+  ...(init.reduceTaskBytes !== undefined ? { reduceTaskBytes: init.reduceTaskBytes } : {}),
+  ...(init.reduceFanIn !== undefined ? { reduceFanIn: init.reduceFanIn } : {}),
   now: Date.now,
   onProgress: (p) => send({ type: 'progress', ...p }),
 };

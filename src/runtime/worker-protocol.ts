@@ -11,6 +11,8 @@ export interface WorkerInit {
   workerId: string;
   leaseMillis: number;
   taskBudgetMillis?: number;
+  reduceTaskBytes?: number;
+  reduceFanIn?: number;
 }
 
 export type ToWorker =

@@ -43,9 +43,12 @@ async function run(job: Job, options: RunJobOptions): Promise<RunJobResult & { t
   }
 }
 
-/** Counters that must not depend on slicing (spills do: a slice seals its buffer early). */
+/**
+ * Counters that must not depend on slicing: spills do (a slice seals its buffer early), and so do
+ * reduce merge runs (every map slice is one more source to merge).
+ */
 function sliceFree(counters: Counters | undefined): Counters {
-  const { 'map-spills': _spills, ...rest } = counters ?? {};
+  const { 'map-spills': _spills, 'reduce-merge-runs': _runs, ...rest } = counters ?? {};
   return rest;
 }
 

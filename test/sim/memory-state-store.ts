@@ -17,9 +17,23 @@ export type StateWrite =
   | { kind: 'run'; before: RunRecord | undefined; after: RunRecord }
   | { kind: 'task'; before: TaskRecord | undefined; after: TaskRecord };
 
-// Records are plain JSON (Datastore and SQLite store them as they are), so they are kept as JSON
-// text: every read parses a private copy, as a real store's would be.
+// Records are plain JSON (Datastore and SQLite store them as they are). Each stored record is a
+// deep-frozen copy: reads share it (a caller that changed what it read would throw, which is how
+// the simulator would find a core that relies on owning a read), and a mutator gets its own copy
+// parsed from the stored JSON text, as a real store's transaction would give it.
 const parse = <T>(text: string): T => JSON.parse(text) as T;
+
+function frozen<T>(text: string): T {
+  return deepFreeze(JSON.parse(text) as T);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 export class MemoryStateStore implements StateStore {
   readonly runs = new Map<string, RunRecord>();
@@ -43,8 +57,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   getRunNow(runId: string): RunRecord | undefined {
-    const text = this.#text.get(runId);
-    return text === undefined ? undefined : parse<RunRecord>(text);
+    return this.runs.get(runId);
   }
 
   async updateRun(runId: string, mutate: Mutator<RunRecord>): Promise<UpdateResult<RunRecord> | undefined> {
@@ -56,8 +69,9 @@ export class MemoryStateStore implements StateStore {
     if (!current) return undefined;
     const text = this.#text.get(runId)!;
     const next = mutate(parse(text));
-    if (!next) return { record: parse(text), changed: false };
-    return { record: parse(this.#putRun(current, next)), changed: true };
+    if (!next) return { record: current, changed: false };
+    this.#putRun(current, next);
+    return { record: this.runs.get(runId)!, changed: true };
   }
 
   async listRuns(options: { limit?: number; job?: string } = {}): Promise<RunRecord[]> {
@@ -70,9 +84,7 @@ export class MemoryStateStore implements StateStore {
       .sort((a, b) =>
         a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt),
       );
-    return (options.limit === undefined ? runs : runs.slice(0, options.limit)).map((r) =>
-      parse<RunRecord>(this.#text.get(r.runId)!),
-    );
+    return options.limit === undefined ? runs : runs.slice(0, options.limit);
   }
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
@@ -91,8 +103,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   getTaskNow(runId: string, taskId: string): TaskRecord | undefined {
-    const text = this.#text.get(`${runId}/${taskId}`);
-    return text === undefined ? undefined : parse<TaskRecord>(text);
+    return this.tasks.get(runId)?.get(taskId);
   }
 
   async getTasks(runId: string, taskIds: readonly string[]): Promise<(TaskRecord | undefined)[]> {
@@ -120,8 +131,9 @@ export class MemoryStateStore implements StateStore {
     if (!current) return undefined;
     const text = this.#text.get(`${runId}/${taskId}`)!;
     const next = mutate(parse(text));
-    if (!next) return { record: parse(text), changed: false };
-    return { record: parse(this.#putTask(current, next)), changed: true };
+    if (!next) return { record: current, changed: false };
+    this.#putTask(current, next);
+    return { record: this.tasks.get(runId)!.get(taskId)!, changed: true };
   }
 
   async listTasks(runId: string, filter: TaskFilter = {}): Promise<TaskRecord[]> {
@@ -129,9 +141,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   listTasksNow(runId: string, filter: TaskFilter = {}): TaskRecord[] {
-    return this.#matching(runId, filter).map((t) =>
-      parse<TaskRecord>(this.#text.get(`${t.runId}/${t.taskId}`)!),
-    );
+    return this.#matching(runId, filter);
   }
 
   async listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
@@ -150,9 +160,7 @@ export class MemoryStateStore implements StateStore {
             (t.stage === after[0] && (t.phase > after[1] || (t.phase === after[1] && t.index > after[2]))),
         )
       : all;
-    const tasks = rest
-      .slice(0, page.limit)
-      .map((t) => parse<TaskRecord>(this.#text.get(`${t.runId}/${t.taskId}`)!));
+    const tasks = rest.slice(0, page.limit);
     const last = tasks.at(-1);
     if (tasks.length < page.limit || !last) return { tasks };
     return { tasks, cursor: JSON.stringify([last.stage, last.phase, last.index]) };
@@ -184,20 +192,20 @@ export class MemoryStateStore implements StateStore {
     return ofRun;
   }
 
-  // The stored record objects are never handed out (reads parse the text), so they stay as written.
-  #putRun(before: RunRecord | undefined, after: RunRecord): string {
-    const text = JSON.stringify(after);
+  // Stored records are deep-frozen: reads share them, and nothing can change them afterwards.
+  #putRun(before: RunRecord | undefined, record: RunRecord): void {
+    const text = JSON.stringify(record);
+    const after = frozen<RunRecord>(text);
     this.#text.set(after.runId, text);
     this.runs.set(after.runId, after);
     this.onWrite({ kind: 'run', before, after });
-    return text;
   }
 
-  #putTask(before: TaskRecord | undefined, after: TaskRecord): string {
-    const text = JSON.stringify(after);
+  #putTask(before: TaskRecord | undefined, record: TaskRecord): void {
+    const text = JSON.stringify(record);
+    const after = frozen<TaskRecord>(text);
     this.#text.set(`${after.runId}/${after.taskId}`, text);
     this.#tasksOf(after.runId).set(after.taskId, after);
     this.onWrite({ kind: 'task', before, after });
-    return text;
   }
 }

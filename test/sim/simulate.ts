@@ -93,7 +93,18 @@ function addCompanion(world: World, s: Scenario): void {
     case 'none':
       return;
     case 'good':
-      submit(world, { job: 'dedupe', runId: 'companion-good', shards: 2, partitions: 1 }, 1);
+      // With a time budget every task is sliced at (nearly) every record: a small job then, as for
+      // the main run (a job of hundreds of parts hits the finalize limit named in simulation.md).
+      submit(
+        world,
+        {
+          job: s.taskBudgetMillis === undefined ? 'dedupe' : 'sim-side',
+          runId: 'companion-good',
+          shards: 2,
+          partitions: 1,
+        },
+        1,
+      );
       return;
     case 'no-input':
       // A scheduled message (no runId) whose input glob matches nothing: planning fails for good.

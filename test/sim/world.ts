@@ -56,6 +56,7 @@ export class World {
   readonly #committed = new Map<string, string>(); // object name → runId
   readonly #procByWorker = new Map<string, Proc>();
   #messages = 0;
+  readonly #unackedJobs = new Set<string>();
 
   constructor(config: WorldConfig, jobs: readonly Job[]) {
     this.config = config;
@@ -104,6 +105,7 @@ export class World {
 
   /** A job message as Cloud Scheduler or `cloudreduce submit` sends it (never lost; maybe twice). */
   deliverJob(message: IncomingMessage, delayMillis: number): void {
+    this.#unackedJobs.add(message.id);
     this.#deliverLater('jobs', message, 1, delayMillis);
   }
 
@@ -144,7 +146,8 @@ export class World {
   }
 
   #allEnded(): boolean {
-    if (this.pending > 0) return false;
+    // A job message not yet acknowledged may still create a run (its planner may be slow).
+    if (this.pending > 0 || this.#unackedJobs.size > 0) return false;
     for (const run of this.state.runs.values()) if (!TERMINAL.has(run.status)) return false;
     return this.state.runs.size > 0;
   }
@@ -169,6 +172,7 @@ export class World {
       try {
         const outcome = await dispatch(env, topic, { ...message, deliveryAttempt: attempt });
         settled = true;
+        if (topic === 'jobs') this.#unackedJobs.delete(message.id);
         sched.log(`message ${message.id} ${outcome}`);
       } catch (err) {
         redeliver(`nacked (${err instanceof Error ? err.message : String(err)})`);

