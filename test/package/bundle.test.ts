@@ -12,6 +12,7 @@ import { buildFunctionArchive, type PackageResult } from '../../src/package/buil
 import type { Lockfile } from '../../src/package/lockfile.ts';
 import { REPO } from '../terraform/helpers.ts';
 import { zipEntries } from './archive.ts';
+import { packedTarball } from './packed.ts';
 
 const JOB = (name: string, imports: string) => `${imports}
 import { defineJob, input, output } from 'cloudreduce';
@@ -93,6 +94,9 @@ let first: PackageResult;
 let project: string;
 
 before(async () => {
+  // The fixture resolves 'cloudreduce' to this repository's dist/, which `npm pack` (another test
+  // file of the same run) rebuilds: wait for the run's one pack, so dist/ stays put while we bundle.
+  await packedTarball();
   const root = await mkdtemp(join(tmpdir(), 'cloudreduce-bundle-'));
   dirs.push(root);
   project = await makeProject(root);
