@@ -3,11 +3,17 @@
 // <data dir>/logs/resume-<run>.log. Stopping the ui stops the resumes it started.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/cloudreduce.js', import.meta.url));
+// src/ui/ in this repository, dist/src/ui/ in the installed package: bin/ is at the package root.
+const BIN = [
+  new URL('../../bin/cloudreduce.js', import.meta.url),
+  new URL('../../../bin/cloudreduce.js', import.meta.url),
+]
+  .map((url) => fileURLToPath(url))
+  .find((path) => existsSync(path))!;
 
 export class LocalResumer {
   readonly #children = new Map<string, ChildProcess>();
