@@ -118,6 +118,11 @@ export function countingState(inner: StateStore, acct: Accounting): StateStore {
       read(Math.max(1, runs.length));
       return runs;
     },
+    async listRunsPage(filter, request) {
+      const page = await inner.listRunsPage(filter, request);
+      read(Math.max(1, page.runs.length));
+      return page;
+    },
     async insertTasks(tasks: readonly TaskRecord[]) {
       // The Datastore adapter looks the keys up and inserts the missing ones, 500 per commit.
       read(tasks.length);

@@ -21,20 +21,13 @@ export function sweeperHandler(options: SweeperOptions = {}): MessageHandler {
   return async (env: EngineEnv): Promise<Outcome> => {
     const started = Date.now();
     try {
-      const reports = await sweepAll(env, { stallMillis: await stall() });
-      const republished = reports.reduce((n, r) => n + r.republished, 0);
-      const stalled = reports.filter((r) => r.stalled).map((r) => r.runId);
-      const summary = {
-        runs: reports.length,
-        republished,
-        stalled,
-        millis: Date.now() - started,
-      };
-      if (stalled.length) env.logger.warn(`sweep: ${stalled.length} run(s) made no progress`, summary);
+      const summary = await sweepAll(env, { stallMillis: await stall() });
+      const fields = { ...summary, millis: Date.now() - started };
+      if (summary.stalled) env.logger.warn(`sweep: ${summary.stalled} run(s) made no progress`, fields);
       else
         env.logger.info(
-          `sweep: ${reports.length} running run(s), ${republished} message(s) re-published`,
-          summary,
+          `sweep: ${summary.runs} running run(s), ${summary.republished} message(s) re-published`,
+          fields,
         );
       return 'ack';
     } catch (err) {

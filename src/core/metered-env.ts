@@ -130,6 +130,11 @@ function meteredState(state: StateStore, meter: UsageMeter): StateStore {
       read(runs.length);
       return runs;
     },
+    listRunsPage: async (filter, request) => {
+      const page = await state.listRunsPage(filter, request);
+      read(page.runs.length);
+      return page;
+    },
     insertTasks: (tasks) => {
       // A transaction per batch looks the keys up and inserts the missing ones: on first planning
       // all of them (a redelivered split message finds them and writes nothing; counted the same).

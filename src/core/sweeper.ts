@@ -9,12 +9,16 @@ import type { EngineEnv } from './env.ts';
 import { isPermanent, toErrorInfo } from './errors.ts';
 import type { Job } from './job.ts';
 import { planOrFail, publishTasks } from './plan.ts';
-import type { RunRecord, TaskRecord } from './records.ts';
+import type { TaskRecord } from './records.ts';
 import { failRunAndReport, RUN_EVENTS } from './run-events.ts';
 import { releaseTask } from './task-state.ts';
 
 /** Task records the sweeper holds at once. */
 const SWEEP_PAGE = 250;
+/** Run records sweepAll holds at once. */
+const RUN_PAGE = 100;
+/** Stalled run ids a sweep summary names; the rest are counted (and each is logged). */
+const STALLED_IDS_KEPT = 20;
 
 export interface SweepOptions {
   /** Re-publish PENDING tasks untouched for this long (their message may be lost). */
@@ -122,23 +126,51 @@ export async function sweepRun(
   return report;
 }
 
-export async function sweepAll(env: EngineEnv, options: SweepOptions = {}): Promise<SweepReport[]> {
-  const runs: RunRecord[] = await env.state.listRuns({ limit: 1000 });
-  const reports: SweepReport[] = [];
-  for (const run of runs) {
-    if (run.status !== 'RUNNING') continue;
-    // One run that cannot be swept (its store calls fail, its state is odd) never stops the repair
-    // of the others: its error is logged and reported, and the next tick tries it again.
-    try {
-      reports.push(await sweepRun(env, run.runId, options));
-    } catch (err) {
-      const info = toErrorInfo(err);
-      env.logger.error(`sweeping run ${run.runId} failed: ${info.message}`, {
-        runId: run.runId,
-        error: info,
-      });
-      reports.push({ runId: run.runId, republished: 0, stalled: false, error: info.message });
+export interface SweepSummary {
+  /** RUNNING runs swept. */
+  runs: number;
+  republished: number;
+  /** Runs flagged for making no progress (each is logged as it is found). */
+  stalled: number;
+  /** The first STALLED_IDS_KEPT of them, for the tick's summary line. */
+  stalledRunIds: string[];
+  /** Runs whose sweep threw (each is logged; the next tick tries again). */
+  errors: number;
+}
+
+/**
+ * Sweeps every RUNNING run, whatever the number of runs: it walks them a page at a time and keeps
+ * only counts, so its memory is bounded by a constant (the cloud sweeper is a 256 MiB function).
+ */
+export async function sweepAll(env: EngineEnv, options: SweepOptions = {}): Promise<SweepSummary> {
+  const summary: SweepSummary = { runs: 0, republished: 0, stalled: 0, stalledRunIds: [], errors: 0 };
+  let cursor: string | undefined;
+  do {
+    const page = await env.state.listRunsPage(
+      { status: 'RUNNING' },
+      cursor === undefined ? { limit: RUN_PAGE } : { limit: RUN_PAGE, cursor },
+    );
+    cursor = page.cursor;
+    for (const run of page.runs) {
+      summary.runs++;
+      // One run that cannot be swept (its store calls fail, its state is odd) never stops the
+      // repair of the others: its error is logged and counted, and the next tick tries it again.
+      try {
+        const report = await sweepRun(env, run.runId, options);
+        summary.republished += report.republished;
+        if (report.stalled) {
+          summary.stalled++;
+          if (summary.stalledRunIds.length < STALLED_IDS_KEPT) summary.stalledRunIds.push(run.runId);
+        }
+      } catch (err) {
+        const info = toErrorInfo(err);
+        env.logger.error(`sweeping run ${run.runId} failed: ${info.message}`, {
+          runId: run.runId,
+          error: info,
+        });
+        summary.errors++;
+      }
     }
-  }
-  return reports;
+  } while (cursor !== undefined);
+  return summary;
 }

@@ -5,7 +5,7 @@
 // the coordinator's decisions (claim, commit, fail, flip phase) live in those mutators, written once
 // in the core, whatever the store.
 
-import type { RunRecord, TaskPhase, TaskRecord, TaskState } from '../core/records.ts';
+import type { RunRecord, RunStatus, TaskPhase, TaskRecord, TaskState } from '../core/records.ts';
 
 /** Returns the new record, or undefined to leave the stored record unchanged. */
 export type Mutator<T> = (current: T) => T | undefined;
@@ -43,6 +43,23 @@ export interface TaskPage {
   cursor?: string;
 }
 
+export interface RunFilter {
+  status?: RunStatus;
+}
+
+export interface RunPageRequest {
+  /** At most this many runs per page. */
+  limit: number;
+  /** The `cursor` of the previous page; absent for the first page. */
+  cursor?: string;
+}
+
+export interface RunPage {
+  runs: RunRecord[];
+  /** Pass it to get the next page; absent when this was the last page. */
+  cursor?: string;
+}
+
 export interface StateStore {
   /** Inserts a run; false if that runId exists already (the cheap "create once" lock). */
   insertRun(run: RunRecord): Promise<boolean>;
@@ -51,6 +68,14 @@ export interface StateStore {
   updateRun(runId: string, mutate: Mutator<RunRecord>): Promise<UpdateResult<RunRecord> | undefined>;
   /** Newest first. */
   listRuns(options?: { limit?: number; job?: string }): Promise<RunRecord[]>;
+  /**
+   * One page of the runs that match `filter`, in runId order (not by age: an equality filter with
+   * no sort needs no composite Datastore index), so a caller walks every matching run in constant
+   * memory, whatever the number of runs. A run whose status changes during the walk may be seen
+   * or not; every run that matches throughout is seen exactly once. A page may hold fewer than
+   * `limit` runs and still have a cursor; the walk ends when `cursor` is absent.
+   */
+  listRunsPage(filter: RunFilter, page: RunPageRequest): Promise<RunPage>;
 
   /** Inserts the tasks that do not exist yet; existing ones are left alone (idempotent planning). */
   insertTasks(tasks: readonly TaskRecord[]): Promise<void>;

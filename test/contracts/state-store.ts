@@ -113,6 +113,57 @@ export function stateStoreContract(name: string, make: () => Promise<StateStoreF
         assert.deepEqual((await store.listRuns({ limit: 1 }))[0], makeRun('newest', 3, { job: 'tweets' }));
       }));
 
+    void test('listRunsPage walks the runs of one status in runId order, page by page, each once', () =>
+      withStore(async (store) => {
+        assert.deepEqual(await store.listRunsPage({ status: 'RUNNING' }, { limit: 2 }), { runs: [] });
+        for (const [i, id] of ['r5', 'r1', 'r4', 'r2', 'r3', 'r0'].entries()) {
+          await store.insertRun(makeRun(id, i, { status: id === 'r4' || id === 'r0' ? 'DONE' : 'RUNNING' }));
+        }
+        const seen: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listRunsPage(
+            { status: 'RUNNING' },
+            cursor === undefined ? { limit: 2 } : { limit: 2, cursor },
+          );
+          assert.ok(seen.length < 4, 'the walk ends');
+          seen.push(runIds(page.runs));
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        assert.deepEqual(seen.flat(), ['r1', 'r2', 'r3', 'r5']);
+        assert.ok(seen.every((p) => p.length <= 2));
+        const first = await store.listRunsPage({ status: 'RUNNING' }, { limit: 10 });
+        assert.deepEqual(first.runs[0], makeRun('r1', 1));
+        assert.deepEqual(runIds((await store.listRunsPage({ status: 'DONE' }, { limit: 10 })).runs), [
+          'r0',
+          'r4',
+        ]);
+        assert.deepEqual(runIds((await store.listRunsPage({}, { limit: 10 })).runs), [
+          'r0',
+          'r1',
+          'r2',
+          'r3',
+          'r4',
+          'r5',
+        ]);
+        assert.deepEqual((await store.listRunsPage({ status: 'FAILED' }, { limit: 10 })).runs, []);
+      }));
+
+    void test('listRunsPage follows status changes: a run that stopped running leaves the RUNNING list', () =>
+      withStore(async (store) => {
+        await store.insertRun(makeRun('a'));
+        await store.insertRun(makeRun('b'));
+        await store.updateRun('a', (r) => ({ ...r, status: 'FAILED' }));
+        assert.deepEqual(runIds((await store.listRunsPage({ status: 'RUNNING' }, { limit: 10 })).runs), [
+          'b',
+        ]);
+        assert.deepEqual(runIds((await store.listRunsPage({ status: 'FAILED' }, { limit: 10 })).runs), ['a']);
+        await assert.rejects(store.listRunsPage({}, { limit: 0 }), {
+          name: 'ConfigError',
+          message: 'listRunsPage limit must be a positive integer; got 0.',
+        });
+      }));
+
     void test('insertTasks is idempotent: existing tasks are left untouched, new ones inserted', () =>
       withStore(async (store) => {
         await store.insertTasks([makeTask('r1', 0, 'map', 0), makeTask('r1', 0, 'map', 1)]);

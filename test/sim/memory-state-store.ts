@@ -6,6 +6,9 @@ import type { RunRecord, TaskRecord } from '../../src/core/records.ts';
 import {
   TASK_BATCH_SIZE,
   type Mutator,
+  type RunFilter,
+  type RunPage,
+  type RunPageRequest,
   type StateStore,
   type TaskFilter,
   type TaskPage,
@@ -85,6 +88,21 @@ export class MemoryStateStore implements StateStore {
         a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt),
       );
     return options.limit === undefined ? runs : runs.slice(0, options.limit);
+  }
+
+  async listRunsPage(filter: RunFilter, page: RunPageRequest): Promise<RunPage> {
+    return this.listRunsPageNow(filter, page);
+  }
+
+  listRunsPageNow(filter: RunFilter, page: RunPageRequest): RunPage {
+    // runId order, resuming after the cursor (the last runId of the previous page).
+    const runs = [...this.runs.values()]
+      .filter((r) => filter.status === undefined || r.status === filter.status)
+      .filter((r) => page.cursor === undefined || r.runId > page.cursor)
+      .sort((a, b) => (a.runId < b.runId ? -1 : 1))
+      .slice(0, page.limit);
+    const last = runs.at(-1);
+    return runs.length < page.limit || !last ? { runs } : { runs, cursor: last.runId };
   }
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {

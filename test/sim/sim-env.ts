@@ -24,6 +24,8 @@ export function processEnv(world: World, proc: Proc): EngineEnv {
     getRun: (id) => call('state.getRun', false, () => s.getRunNow(id)),
     updateRun: (id, m) => call('state.updateRun', true, () => s.updateRunNow(id, m), id),
     listRuns: (o) => call('state.listRuns', false, () => s.listRunsNow(o)),
+    listRunsPage: (f, p) =>
+      call('state.listRunsPage', false, () => s.listRunsPageNow(f, p), JSON.stringify(f)),
     insertTasks: (t) => call('state.insertTasks', true, () => s.insertTasksNow(t), `${t.length} task(s)`),
     getTask: (r, t) => call('state.getTask', false, () => s.getTaskNow(r, t), t),
     getTasks: (r, t) => call('state.getTasks', false, () => s.getTasksNow(r, t)),

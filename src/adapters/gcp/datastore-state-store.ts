@@ -10,6 +10,9 @@ import { ConfigError, NonRetryableError } from '../../core/errors.ts';
 import type { RunRecord, TaskRecord } from '../../core/records.ts';
 import type {
   Mutator,
+  RunFilter,
+  RunPage,
+  RunPageRequest,
   StateStore,
   TaskFilter,
   TaskPage,
@@ -86,6 +89,26 @@ export class DatastoreStateStore implements StateStore {
     if (limit !== undefined) query = query.limit(limit);
     const entities = await this.#run(query, 'Listing runs');
     return entities.map((e) => recordOf<RunRecord>(e)!);
+  }
+
+  async listRunsPage(filter: RunFilter, page: RunPageRequest): Promise<RunPage> {
+    if (!Number.isSafeInteger(page.limit) || page.limit < 1) {
+      throw new ConfigError(`listRunsPage limit must be a positive integer; got ${page.limit}.`);
+    }
+    // Equality only and no sort: key (runId) order from the built-in single-property index on
+    // status, so no composite index is needed (indexes.ts).
+    let query = this.#query(this.#kinds.run);
+    if (filter.status !== undefined) query = query.filter(new PropertyFilter('status', '=', filter.status));
+    query = query.limit(page.limit);
+    if (page.cursor !== undefined) query = query.start(page.cursor);
+    try {
+      const [entities, info] = await this.#ds.runQuery(query);
+      const runs = (entities as Entity[]).map((e) => recordOf<RunRecord>(e)!);
+      const more = info.moreResults !== 'NO_MORE_RESULTS' && info.endCursor !== undefined;
+      return more ? { runs, cursor: info.endCursor } : { runs };
+    } catch (err) {
+      throw backendError(err, 'Listing a page of runs');
+    }
   }
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {

@@ -5,6 +5,7 @@
 // Queries with only equality filters (task lists and counts by runId, stage, phase, state) need no
 // composite index: Datastore merges the built-in single-property indexes, and DatastoreStateStore
 // sorts those results itself. Only sorts combined with filters, or sorts on two properties, do.
+// The same holds for listRunsPage (runs by status, in key order): it needs no entry here.
 
 export interface IndexProperty {
   name: string;

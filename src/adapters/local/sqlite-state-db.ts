@@ -20,6 +20,9 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at, run_id);
   CREATE INDEX IF NOT EXISTS runs_by_job ON runs (job, created_at, run_id);
+  -- The sweeper walks RUNNING runs (listRunsPage). An index on the record's own status, not a
+  -- column: databases written before it existed need no migration.
+  CREATE INDEX IF NOT EXISTS runs_by_status ON runs (json_extract(record, '$.status'), run_id);
   CREATE TABLE IF NOT EXISTS tasks (
     run_id TEXT NOT NULL,
     task_id TEXT NOT NULL,

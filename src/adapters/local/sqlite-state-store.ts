@@ -11,6 +11,9 @@ import { ConfigError, NonRetryableError } from '../../core/errors.ts';
 import type { RunRecord, TaskRecord } from '../../core/records.ts';
 import type {
   Mutator,
+  RunFilter,
+  RunPage,
+  RunPageRequest,
   StateStore,
   TaskFilter,
   TaskPage,
@@ -79,6 +82,30 @@ export class SqliteStateStore implements StateStore {
       .map((row) => parse<RunRecord>(row)!);
   }
 
+  async listRunsPage(filter: RunFilter, page: RunPageRequest): Promise<RunPage> {
+    const limit = pageLimit(page.limit, 'listRunsPage');
+    const clauses: string[] = [];
+    const params: string[] = [];
+    // The expression matches the runs_by_status index (sqlite-state-db.ts) term for term.
+    if (filter.status !== undefined) {
+      clauses.push("json_extract(record, '$.status') = ?");
+      params.push(filter.status);
+    }
+    if (page.cursor !== undefined) {
+      clauses.push('run_id > ?');
+      params.push(page.cursor);
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.#sql(`SELECT run_id, record FROM runs ${where} ORDER BY run_id LIMIT ?`).all(
+      ...params,
+      limit,
+    );
+    const runs = rows.map((row) => parse<RunRecord>(row)!);
+    const last = rows.at(-1);
+    if (rows.length < limit || !last) return { runs };
+    return { runs, cursor: String(last.run_id) };
+  }
+
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
     const sql =
       'INSERT OR IGNORE INTO tasks (run_id, task_id, stage, phase, idx, state, record) VALUES (?, ?, ?, ?, ?, ?, ?)';
@@ -140,7 +167,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listTasksPage(runId: string, filter: TaskFilter, page: TaskPageRequest): Promise<TaskPage> {
-    const limit = pageLimit(page.limit);
+    const limit = pageLimit(page.limit, 'listTasksPage');
     const [where, params] = taskWhere(runId, filter);
     const after = page.cursor === undefined ? undefined : parseCursor(page.cursor);
     const sql =
@@ -195,9 +222,9 @@ function taskWhere(runId: string, filter: TaskFilter): [string, (string | number
   return [clauses.join(' AND '), params];
 }
 
-function pageLimit(limit: number): number {
+function pageLimit(limit: number, method: string): number {
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new ConfigError(`listTasksPage limit must be a positive integer; got ${limit}.`);
+    throw new ConfigError(`${method} limit must be a positive integer; got ${limit}.`);
   }
   return limit;
 }
