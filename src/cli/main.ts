@@ -36,6 +36,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'stop a running run',
     load: () => import('./commands/abort.ts').then((m) => ({ run: m.abortCommand, help: m.ABORT_HELP })),
   },
+  discard: {
+    summary: 'give up a failed run and delete the intermediates it keeps for resume',
+    load: () =>
+      import('./commands/discard.ts').then((m) => ({ run: m.discardCommand, help: m.DISCARD_HELP })),
+  },
   jobs: {
     summary: 'list the registered jobs and their params',
     load: () => import('./commands/jobs.ts').then((m) => ({ run: m.jobsCommand, help: m.JOBS_HELP })),

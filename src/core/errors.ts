@@ -69,7 +69,8 @@ export function isDiskFull(err: unknown): boolean {
 
 export const DISK_FULL_ADVICE =
   'The disk is full. Free space on it (locally, a failed run keeps its intermediates under the data ' +
-  "directory's blobs/tmp/<runId>/ so it can be resumed; delete those of runs you will not resume), " +
+  "directory's blobs/tmp/<runId>/ so it can be resumed; `cloudreduce discard <runId>` deletes those " +
+  'of a run you will not resume), ' +
   'then resume the run with `cloudreduce resume <runId>` or run the job again.';
 
 /** A JSON-safe description of an error, kept on task and run records. */

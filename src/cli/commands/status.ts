@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors.ts';
 import type { RunRecord } from '../../core/records.ts';
 import { commonOptions, parse, parseCount } from '../args.ts';
 import { costLines, costOf, loadPrices } from '../cost.ts';
+import { intermediatesLines } from '../intermediates.ts';
 import { noRunsYet } from '../local-state.ts';
 import { openRunSource, TARGET_OPTIONS, type RunSource } from '../run-source.ts';
 import type { CliIo } from '../session.ts';
@@ -91,7 +92,10 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
         );
       const tasks = await state.listTasks(runId);
       // What the run used, measured, at the price table's prices (docs/ui.md).
-      const text = `${runDetailText(run, tasks, source)}\n\n${costLines(costOf(run, tasks, prices))}`;
+      // A stopped local run's kept intermediates: their size and how to free them.
+      const kept = source.kind === 'local' ? await intermediatesLines(source.dataDir, run) : [];
+      const detailText = [runDetailText(run, tasks, source), ...kept].join('\n');
+      const text = `${detailText}\n\n${costLines(costOf(run, tasks, prices))}`;
       return { run, tasks, text, done: !isLive(run, source) };
     };
     if (values.watch) {

@@ -1,6 +1,7 @@
 // Shared by `run` and `resume`: open the local runtime, start or continue a run, show progress
 // until it ends, print the summary. Ctrl-C leaves the run resumable and says how.
 
+import { intermediatesLines } from '../intermediates.ts';
 import { runSummary } from '../report.ts';
 import { ProgressReporter } from '../progress.ts';
 import { parseCount, type CommonOptions } from '../args.ts';
@@ -43,7 +44,8 @@ export async function superviseRun(
     io.err(`run ${runId} started (data in ${runtime.adapters.dataDir})`);
     const run = await runtime.wait(runId, (r) => progress.tick(r, runtime.adapters.state));
     progress.done();
-    io.out(common.json ? JSON.stringify(run, null, 2) : runSummary(run));
+    if (common.json) io.out(JSON.stringify(run, null, 2));
+    else io.out([runSummary(run), ...(await intermediatesLines(common.dataDir, run))].join('\n'));
     return run.status === 'DONE' ? 0 : 1;
   } finally {
     process.off('SIGINT', interrupt);
