@@ -1,6 +1,7 @@
 // Everything a core handler needs, injected. The local runtime and the cloud functions each build
 // one from their adapters; the handlers are the same code in both.
 
+import type { EncodedKey } from './keys.ts';
 import type { Logger } from './logger.ts';
 import type { UsageMeter } from './usage.ts';
 import type { JobRegistry } from './registry.ts';
@@ -43,6 +44,12 @@ export interface EngineEnv {
   reduceFanIn?: number;
   /** Shuffle bytes per reduce task (DEFAULTS.reduceTaskTargetBytes); tests lower it to get several. */
   reduceTaskBytes?: number;
+  /**
+   * Called as a reduce task starts each key of partition `partition` (its encoded bytes), and with
+   * `undefined` once the reducer is done with it. The local worker copies it where the pool can
+   * read it if the worker dies (out of heap), so that failure names the key.
+   */
+  onReduceKey?: (partition: number, key: EncodedKey | undefined) => void;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
 }

@@ -83,6 +83,7 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
         }
         last = { partition: p, key: group.encodedKey };
         keys++;
+        env.onReduceKey?.(p, group.encodedKey);
         try {
           const pending = def.reduce(group.key, group.values, outputs.emit, ctx);
           if (pending instanceof Promise) await pending;
@@ -90,6 +91,7 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
           throw atPosition(err, `key ${JSON.stringify(group.key)} in partition ${p}`);
         }
         await outputs.settle();
+        env.onReduceKey?.(p, undefined); // done with this key: a death from here on is not its fault
         if (keys % 10_000 === 0)
           env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + keys });
       }

@@ -11,6 +11,7 @@ import { dispatch } from '../core/dispatch.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import { loadJobs } from './job-modules.ts';
 import { openLocalAdapters } from './local-adapters.ts';
+import { positionWriter } from './task-position.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
 
 const port = parentPort!;
@@ -46,6 +47,7 @@ const env: EngineEnv = {
   ...(init.reduceFanIn !== undefined ? { reduceFanIn: init.reduceFanIn } : {}),
   now: Date.now,
   onProgress: (p) => send({ type: 'progress', ...p }),
+  ...(init.position ? { onReduceKey: positionWriter(init.position) } : {}),
 };
 
 port.on('message', (m: ToWorker) => {

@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { failRun, failTask, releaseTask, sliceAttempts } from '../core/task-state.ts';
 import type { IncomingMessage, MessageBus, Topic } from '../ports/message-bus.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import { clearPosition, positionBuffer, readPosition } from './task-position.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
 
 const WORKER_URL = new URL(
@@ -29,6 +30,8 @@ interface Slot {
   worker: Worker;
   ready: Promise<void>;
   job?: Job;
+  /** Where the worker writes its task's position (the reduce key it is on). */
+  position: SharedArrayBuffer;
 }
 
 export interface WorkerPoolOptions {
@@ -70,16 +73,18 @@ export class WorkerPool {
   }
 
   #spawn(index: number): Slot {
+    const position = positionBuffer();
     const init: WorkerInit = {
       ...this.#options.init,
       workerId: `local-${process.pid}-w${index}-${Date.now().toString(36)}`,
+      position,
     };
     const worker = new Worker(WORKER_URL, {
       workerData: init,
       ...(this.#options.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.#options.heapMb } } : {}),
     });
     let markReady!: () => void;
-    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
+    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)), position };
     worker.on('message', (m: FromWorker) => this.#onMessage(slot, m, markReady));
     worker.on('error', (err) => this.#onExit(index, slot, err));
     worker.on('exit', (code) => this.#onExit(index, slot, new Error(`task worker exited with code ${code}`)));
@@ -127,21 +132,17 @@ export class WorkerPool {
     if (this.#closed || this.#slots[index] !== slot) return;
     const job = slot.job;
     slot.job = undefined;
+    // Where the task was when the worker died, if it said (a reduce key); only a task's own.
+    const position = job ? readPosition(slot.position) : undefined;
     if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      err = new Error(
-        `task worker ran out of memory (heap capped at ${this.#options.heapMb} MiB: twice the memory budget ` +
-          'plus 256). What it held at once did not fit: one very large record or key (a huge line, a ' +
-          'reduce that keeps all values of a key), large side inputs, or state the job keeps. Raise the ' +
-          'cap with a larger --memory-budget or CLOUDREDUCE_WORKER_HEAP_MB, or hold less at once.',
-        { cause: err },
-      );
+      err = new Error(outOfMemory(this.#options.heapMb, position), { cause: err });
     }
     const task = job?.message.data as { runId?: string; taskId?: string } | undefined;
     this.#options.logger.error(`task worker ${index} died: ${err.message}`, { taskId: task?.taskId });
     this.#slots[index] = this.#spawn(index);
     if (!job) return;
     if (!task?.runId || !task.taskId) return job.reject(err);
-    this.#recordDeath(task.runId, task.taskId, err).then(
+    this.#recordDeath(task.runId, task.taskId, err, position).then(
       (final) => (final ? job.resolve() : job.reject(err)),
       (recordErr: unknown) => {
         this.#options.logger.error('recording a worker death failed', { error: toErrorInfo(recordErr) });
@@ -154,7 +155,7 @@ export class WorkerPool {
    * The dead worker's attempt failed: counted like any failed attempt. Returns true when that was
    * the last one and the run is failed (the message is then done with), false for a retry.
    */
-  async #recordDeath(runId: string, taskId: string, err: Error): Promise<boolean> {
+  async #recordDeath(runId: string, taskId: string, err: Error, position?: string): Promise<boolean> {
     const { state } = this.#options;
     const [task, run] = await Promise.all([state.getTask(runId, taskId), state.getRun(runId)]);
     if (!task || !run || task.state !== 'RUNNING') {
@@ -163,7 +164,7 @@ export class WorkerPool {
     }
     const attempts = sliceAttempts(task);
     const final = run.status !== 'RUNNING' || attempts >= run.options.maxAttempts;
-    const info = toErrorInfo(err);
+    const info = toErrorInfo(err, position);
     const updated = await state.updateTask(runId, taskId, failTask(task.attempt, info, final, Date.now()));
     if (!updated?.changed) return false; // another attempt owns the task now
     if (final && run.status === 'RUNNING') {
@@ -193,6 +194,7 @@ export class WorkerPool {
         const job = this.#queue.shift();
         if (!job) return;
         slot.job = job;
+        clearPosition(slot.position);
         slot.worker.postMessage({
           type: 'task',
           id: job.id,
@@ -202,4 +204,24 @@ export class WorkerPool {
       });
     }
   }
+}
+
+/**
+ * What a worker's death out of heap means and what helps: raising the cap (never lowering the
+ * budget, which lowers it). With the reduce key it was on, the advice is about that reducer.
+ */
+function outOfMemory(heapMb: number | undefined, position: string | undefined): string {
+  const capped = `task worker ran out of memory (heap capped at ${heapMb} MiB: twice the memory budget plus 256)`;
+  if (position?.startsWith('key '))
+    return (
+      `${capped} while reducing ${position}. A reducer that keeps all the values of a key in memory ` +
+      'needs room for its largest key: iterate the values with for await and keep only what the result ' +
+      'needs (a count, a sum, a bounded sample), or raise the cap with a larger --memory-budget or ' +
+      'CLOUDREDUCE_WORKER_HEAP_MB.'
+    );
+  return (
+    `${capped}. What it held at once did not fit: one very large record or key (a huge line, a ` +
+    'reduce that keeps all values of a key), large side inputs, or state the job keeps. Raise the ' +
+    'cap with a larger --memory-budget or CLOUDREDUCE_WORKER_HEAP_MB, or hold less at once.'
+  );
 }

@@ -13,6 +13,8 @@ export interface WorkerInit {
   taskBudgetMillis?: number;
   reduceTaskBytes?: number;
   reduceFanIn?: number;
+  /** Where the worker writes its task's position (task-position.ts); shared with the pool. */
+  position?: SharedArrayBuffer;
 }
 
 export type ToWorker =
