@@ -12,6 +12,7 @@ import { JobRegistry } from '../../src/core/registry.ts';
 import { LocalRuntime } from '../../src/runtime/local-runtime.ts';
 import { runJob } from '../../src/testing.ts';
 import { wordcount } from '../../jobs/wordcount.ts';
+import { runCli } from '../cli/run-cli.ts';
 import { heapHog, hugeKey } from './fixtures/memory-jobs.ts';
 
 const MEMORY_JOBS = fileURLToPath(new URL('./fixtures/memory-jobs.ts', import.meta.url));
@@ -92,6 +93,27 @@ test("a reduce that buffers a huge key's values dies in its worker, not in the p
       'CLOUDREDUCE_WORKER_HEAP_MB. (attempt 3 of 3)',
   );
   assert.equal(task?.error?.position, 'key "k" in partition 0');
+});
+
+test('the CLI survives a reduce that buffers a huge key: exit 1 with the run FAILED, the task and the key', async () => {
+  const cwd = await mkdtemp(join(dir, 'cli-'));
+  await writeFile(
+    join(cwd, 'keys.txt'),
+    Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n') + '\n',
+  );
+  const r = await runCli(
+    ['run', 'huge-key', '--jobs', MEMORY_JOBS, '--input', 'keys.txt', '--shards', '1', '--partitions', '1'],
+    cwd,
+    { CLOUDREDUCE_WORKER_HEAP_MB: '48' },
+  );
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^FAILED huge-key run \S+ /m);
+  assert.match(
+    r.stdout,
+    /^error: Error: task worker ran out of memory \(heap capped at 48 MiB: .* while reducing key "k" in partition 0\./m,
+  );
+  assert.match(r.stdout, /^ {2}task: s0-reduce-00000$/m);
+  assert.match(r.stdout, /^ {2}at input: key "k" in partition 0$/m);
 });
 
 test('a line longer than the record limit fails the task with an InputError naming the file and byte offset', async () => {
