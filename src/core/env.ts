@@ -50,6 +50,8 @@ export interface EngineEnv {
    * read it if the worker dies (out of heap), so that failure names the key.
    */
   onReduceKey?: (partition: number, key: EncodedKey | undefined) => void;
+  /** Fewest reduce tasks a stage gets when it has the partitions (the local runtime: its workers). */
+  reduceMinTasks?: number;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
 }

@@ -13,6 +13,7 @@ export interface WorkerInit {
   taskBudgetMillis?: number;
   reduceTaskBytes?: number;
   reduceFanIn?: number;
+  reduceMinTasks?: number;
   /** Where the worker writes its task's position (task-position.ts); shared with the pool. */
   position?: SharedArrayBuffer;
 }

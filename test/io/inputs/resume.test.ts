@@ -15,6 +15,7 @@ import { integersInput, generatedReader, randomStringsInput } from '../../../src
 import { ndjsonInput, ndjsonReader } from '../../../src/io/inputs/ndjson.ts';
 import { stageReader } from '../../../src/io/inputs/stage.ts';
 import { textInput, textReader } from '../../../src/io/inputs/text.ts';
+import { textBlocksInput, textBlocksReader } from '../../../src/io/inputs/text-blocks.ts';
 import type { InputReader, InputSpec, IoEnv } from '../../../src/io/types.ts';
 import type { Entity } from '../../../src/ports/entity-store.ts';
 import { gzip, MemoryInputFiles, splitContext, withTempDir } from '../helpers.ts';
@@ -67,6 +68,7 @@ async function assertResumesAnywhere<S extends InputSpec>(
 
 const cell = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '€', '😀'), maxLength: 6 });
 const lineKinds = {
+  'text-blocks': fc.string({ unit: fc.constantFrom('a', ' ', 'é', '😀'), maxLength: 10 }),
   text: fc.string({ unit: fc.constantFrom('a', ' ', 'é', '😀', '"', '{'), maxLength: 10 }),
   ndjson: fc.oneof(
     fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v)),
@@ -86,6 +88,11 @@ function fileOf(lines: string[], crlf: boolean, finalNewline: boolean, header?: 
 
 const fileReaders = [
   { name: 'text', reader: textReader, spec: (paths: string[]) => textInput(paths, { minSplitBytes: 1 }) },
+  {
+    name: 'text-blocks',
+    reader: textBlocksReader,
+    spec: (paths: string[]) => textBlocksInput(paths, { minSplitBytes: 1, blockBytes: 6 }),
+  },
   {
     name: 'ndjson',
     reader: ndjsonReader,
