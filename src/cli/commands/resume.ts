@@ -21,6 +21,8 @@ freed, a bug fixed and redeployed, a quota raised). Work already committed is ke
 tasks start over with a fresh attempt budget; tasks that were running are released and run
 again, then the run goes on to its end. A run started from a job module (cloudreduce run
 ./jobs/x.ts) loads that module again; --jobs is needed only when the module has moved.
+A FAILED local run keeps its intermediates for this (its summary and \`cloudreduce status
+RUN_ID\` say how much); \`cloudreduce discard RUN_ID\` gives it up and frees that space.
 
 --dev / --project reopen a run of the dev cloud or of a deployed project: its failed tasks
 go back to PENDING and the deployed sweeper re-publishes them at its next tick.`;
