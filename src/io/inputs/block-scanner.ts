@@ -41,7 +41,7 @@ export async function* scanBlocks(
   let skipping = options.skipFirst;
   let pos = options.start; // offset of the current chunk's first byte
   // buf[0, used) holds the bytes from blockStart up to the end of the chunks seen.
-  let buf = Buffer.allocUnsafe(0);
+  let buf = takeSpare();
   let used = 0;
   let blockStart = options.start;
   let lineStart = options.start; // where the line being read starts
@@ -71,38 +71,63 @@ export async function* scanBlocks(
     pendingCut = length;
     return block;
   };
-  for await (const chunk of chunks) {
-    dropYielded();
-    let from = 0;
-    if (skipping) {
-      const nl = chunk.indexOf(NL);
-      if (nl === -1) {
-        pos += chunk.length;
-        continue;
-      }
-      skipping = false;
-      from = nl + 1;
-      blockStart = lineStart = pos + from;
-    }
-    if (blockStart > lastStart) return;
-    for (;;) {
-      // The block (or the range) ends at the first '\n' at or after this offset.
-      const endsAfter = Math.min(blockStart + blockBytes - 1, lastStart);
-      const nl = chunk.indexOf(NL, Math.max(from, endsAfter - pos));
-      if (nl === -1) break;
-      append(chunk.subarray(from, nl + 1));
-      yield take(pos + nl + 1);
-      dropYielded();
-      if (pos + nl >= lastStart) return;
-      from = nl + 1;
-    }
-    if (from < chunk.length) append(from === 0 ? chunk : chunk.subarray(from));
-    const lastNl = chunk.lastIndexOf(NL);
-    if (lastNl !== -1) lineStart = Math.max(lineStart, pos + lastNl + 1);
-    pos += chunk.length;
-    if (pos - lineStart > max) throw lineTooLong(options.file ?? 'the input', lineStart, max);
+  try {
+    yield* scan();
+  } finally {
+    keepSpare(buf);
   }
-  dropYielded();
-  // The range's last block: its lines run to the end of the stream (the last may lack a '\n').
-  if (!skipping && used > 0 && blockStart <= lastStart) yield take(blockStart + used);
+  async function* scan(): AsyncGenerator<ByteBlock> {
+    for await (const chunk of chunks) {
+      dropYielded();
+      let from = 0;
+      if (skipping) {
+        const nl = chunk.indexOf(NL);
+        if (nl === -1) {
+          pos += chunk.length;
+          continue;
+        }
+        skipping = false;
+        from = nl + 1;
+        blockStart = lineStart = pos + from;
+      }
+      if (blockStart > lastStart) return;
+      for (;;) {
+        // The block (or the range) ends at the first '\n' at or after this offset.
+        const endsAfter = Math.min(blockStart + blockBytes - 1, lastStart);
+        const nl = chunk.indexOf(NL, Math.max(from, endsAfter - pos));
+        if (nl === -1) break;
+        append(chunk.subarray(from, nl + 1));
+        yield take(pos + nl + 1);
+        dropYielded();
+        if (pos + nl >= lastStart) return;
+        from = nl + 1;
+      }
+      if (from < chunk.length) append(from === 0 ? chunk : chunk.subarray(from));
+      const lastNl = chunk.lastIndexOf(NL);
+      if (lastNl !== -1) lineStart = Math.max(lineStart, pos + lastNl + 1);
+      pos += chunk.length;
+      if (pos - lineStart > max) throw lineTooLong(options.file ?? 'the input', lineStart, max);
+    }
+    dropYielded();
+    // The range's last block: its lines run to the end of the stream (the last may lack a '\n').
+    if (!skipping && used > 0 && blockStart <= lastStart) yield take(blockStart + used);
+  }
+}
+
+/**
+ * One block buffer kept per thread between ranges (a map task reads its ranges one after another,
+ * and tasks run one at a time per worker): touching new memory is what costs, not copying into
+ * memory already touched. Buffers past SPARE_MAX_BYTES are left to the garbage collector.
+ */
+let spare: Buffer | undefined;
+const SPARE_MAX_BYTES = 64 * 1024 * 1024;
+
+function takeSpare(): Buffer {
+  const buf = spare ?? Buffer.allocUnsafe(0);
+  spare = undefined;
+  return buf;
+}
+
+function keepSpare(buf: Buffer): void {
+  if (buf.length <= SPARE_MAX_BYTES && (!spare || buf.length > spare.length)) spare = buf;
 }

@@ -74,7 +74,9 @@ async function* blockBatches(
   const blockBytes = spec.blockBytes ?? DEFAULT_BLOCK_BYTES;
   for (const [r, range] of ranges.entries()) {
     const file = range.uri;
-    const blocks = scanBlocks(rangeChunks(files, range), { ...scanOptions(range), blockBytes });
+    // The scanner copies every chunk into its block buffer before asking for the next one.
+    const chunks = rangeChunks(files, range, { reuseChunks: true });
+    const blocks = scanBlocks(chunks, { ...scanOptions(range), blockBytes });
     for await (const block of blocks) {
       const value = { file, ...withoutByteOrderMark(block) };
       yield {
