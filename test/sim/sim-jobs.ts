@@ -94,12 +94,23 @@ export const simLines = defineJob({
   outputs: { files: output.ndjson() },
 });
 
+/** Map-only, one part per map task (or per slice): as many output parts as shards, for finalize. */
+export const simParts = defineJob({
+  name: 'sim-parts',
+  description: 'simulator: map-only, integers → ndjson, a part per task',
+  input: input.integers(400),
+  map(n: number, emit: (r: { n: number }) => void) {
+    emit({ n });
+  },
+  outputs: { rows: output.ndjson() },
+});
+
 const sums = combinerSums({ combine: true, name: 'combiner-sums' });
 
 /** Jobs whose input is text files (the simulator writes them and may land one more mid-run). */
 export const TEXT_JOBS: readonly Job[] = [wordcount, reverseIndex, reverseIndexSpread, simLines, simLines];
 export const OTHER_JOBS: readonly Job[] = [dedupe, sums, simSquares, simEntities, simSide];
-export const ALL_JOBS: readonly Job[] = [...new Set([...TEXT_JOBS, ...OTHER_JOBS])];
+export const ALL_JOBS: readonly Job[] = [...new Set([...TEXT_JOBS, ...OTHER_JOBS, simParts])];
 
 /** A job that is deployed when its run starts and undeployed while the run is under way. */
 export const simUndeployed = defineJob({
