@@ -65,8 +65,13 @@ export async function handleFinalizeMessage(env: EngineEnv, message: FinalizeMes
     if (last) return { ...r, status: 'DONE', stages, updatedAt: iso, finishedAt: iso };
     return { ...r, stage: stageIndex + 1, phase: 'split', stages, updatedAt: iso };
   });
-  if (!moved?.changed) return;
-  if (!last) return planOrFail(env, job, moved.record, stageIndex + 1);
+  // Reaching the state this delivery was moving to is success, whoever wrote it (a write that
+  // applied and answered "unchanged" after the client retried it, a concurrent delivery): going on
+  // is idempotent, and stopping here would leave the intermediates, or the next stage unplanned.
+  const after = moved?.record;
+  if (after?.status === 'RUNNING' && after.stage === stageIndex + 1 && after.phase === 'split')
+    return planOrFail(env, job, after, stageIndex + 1);
+  if (after?.status !== 'DONE' || after.stage !== stageIndex) return;
   const deleted = await env.blobs.deletePrefix(`tmp/${runId}/`);
   log.info('run done', { intermediatesDeleted: deleted });
 }

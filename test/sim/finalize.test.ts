@@ -96,3 +96,37 @@ test('a finalize that dies after a copy whose checkpoint was not written recogni
   assert.ok(largestCheckpoint > 0 && largestCheckpoint < 100, `checkpoint of ${largestCheckpoint} bytes`);
   assert.deepEqual(world.violations, []);
 });
+
+for (const [what, fault, op] of [
+  [
+    'its DONE write applied but answered "unchanged" (a client retry)',
+    'ambiguous-retried',
+    'state.updateRun',
+  ],
+  ['it died deleting them after the run went DONE', 'crash-before', 'blobs.deletePrefix'],
+] as const) {
+  test(`a DONE run's intermediates are deleted even when ${what}`, async () => {
+    const world = new World(
+      {
+        seed: 3,
+        profile: PROFILES[0]!,
+        leaseMillis: 30_000,
+        sweepEveryMillis: 60_000,
+        maxTicks: 60,
+        concurrentSweeper: 0,
+      },
+      ALL_JOBS,
+    );
+    // sim-squares has one table output: finalize's first run write is the one that makes it DONE.
+    const fired = faultAt(world, fault, (p, o) => p.name.startsWith('finalize') && o === op);
+    send(world, { job: 'sim-squares', runId: 'clean', shards: 3 });
+    await world.run();
+    assert.ok(fired.fired());
+    assert.equal(world.state.runs.get('clean')?.status, 'DONE');
+    assert.deepEqual(
+      [...world.blobs.objects.keys()].filter((n) => n.startsWith('tmp/clean/')),
+      [],
+    );
+    assert.deepEqual(world.violations, []);
+  });
+}
