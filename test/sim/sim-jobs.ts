@@ -109,8 +109,8 @@ const sums = combinerSums({ combine: true, name: 'combiner-sums' });
 
 /** Jobs whose input is text files (the simulator writes them and may land one more mid-run). */
 export const TEXT_JOBS: readonly Job[] = [wordcount, reverseIndex, reverseIndexSpread, simLines, simLines];
-export const OTHER_JOBS: readonly Job[] = [dedupe, sums, simSquares, simEntities, simSide];
-export const ALL_JOBS: readonly Job[] = [...new Set([...TEXT_JOBS, ...OTHER_JOBS, simParts])];
+export const OTHER_JOBS: readonly Job[] = [dedupe, sums, simSquares, simEntities, simSide, simParts];
+export const ALL_JOBS: readonly Job[] = [...new Set([...TEXT_JOBS, ...OTHER_JOBS])];
 
 /** A job that is deployed when its run starts and undeployed while the run is under way. */
 export const simUndeployed = defineJob({
