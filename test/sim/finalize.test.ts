@@ -11,6 +11,7 @@ import { ALL_JOBS, simParts } from './sim-jobs.ts';
 import { World } from './world.ts';
 
 const calls = PROFILES.find((p) => p.name === 'calls')!;
+const integers = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i }));
 
 function faultyWorld(seed: number): World {
   return new World(
@@ -35,11 +36,12 @@ for (const seed of [11, 12, 13]) {
     const run = world.state.runs.get('many');
     assert.deepEqual(world.violations, []);
     assert.equal(run?.status, 'DONE', `${run?.status} in ${run?.phase}: ${run?.error?.message}`);
-    const files = run.stages[0]!.outputs!.rows!.files!;
-    assert.equal(files.length, 400);
+    assert.equal(run.stages[0]!.outputs!.rows!.files!.length, 400);
+    assert.equal(run.stages[0]!.outputs!.evens!.files!.length, 200); // odd tasks write no evens part
+    assert.deepEqual(ndjsonRecords(world, run, 'rows'), integers(400));
     assert.deepEqual(
-      ndjsonRecords(world, run, 'rows'),
-      Array.from({ length: 400 }, (_, n) => ({ n })),
+      ndjsonRecords(world, run, 'evens'),
+      integers(400).filter((r) => r.n % 2 === 0),
     );
     // The checkpoint is gone once the stage is finalized: a DONE run keeps only what it wrote.
     assert.equal(run.stages[0]!.finalize, undefined);
@@ -68,7 +70,7 @@ test('a finalize that dies after a copy whose checkpoint was not written recogni
   const copies: string[] = [];
   const scripted = world.gate.script;
   world.gate.script = (p, op, label) => {
-    if (op === 'blobs.put' && label.startsWith('results/')) copies.push(label);
+    if (op === 'blobs.put' && label.startsWith('results/sim-parts/resumed/rows/')) copies.push(label);
     return scripted?.(p, op, label);
   };
   let largestCheckpoint = 0;
@@ -88,12 +90,48 @@ test('a finalize that dies after a copy whose checkpoint was not written recogni
   // The copy that happened before the crash is found, not made again; none is made twice.
   assert.equal(copies.length, 40, copies.join(', '));
   assert.equal(new Set(copies).size, 40);
-  assert.deepEqual(
-    ndjsonRecords(world, run, 'rows'),
-    Array.from({ length: 400 }, (_, n) => ({ n })),
-  );
+  assert.deepEqual(ndjsonRecords(world, run, 'rows'), integers(400));
   // The checkpoint is a count per output, whatever the number of parts.
   assert.ok(largestCheckpoint > 0 && largestCheckpoint < 100, `checkpoint of ${largestCheckpoint} bytes`);
+  assert.deepEqual(world.violations, []);
+});
+
+test('a finalize that dies once its first output is recorded finished does not publish that output again', async () => {
+  const world = new World(
+    {
+      seed: 4,
+      profile: PROFILES[0]!,
+      leaseMillis: 30_000,
+      sweepEveryMillis: 60_000,
+      maxTicks: 60,
+      concurrentSweeper: 0,
+    },
+    ALL_JOBS,
+  );
+  const seen: string[] = [];
+  // The first finalize records 'rows' finished (its first run write: 10 parts, a checkpoint
+  // every 8, then the summary), then dies before it writes anything of 'evens'.
+  let runWrites = 0;
+  world.gate.script = (p, op, label) => {
+    if (!p.name.startsWith('finalize')) return undefined;
+    seen.push(`${op} ${label}`);
+    if (op === 'state.updateRun' && ++runWrites === 2) return 'crash-after';
+    return undefined;
+  };
+  send(world, { job: simParts.name, runId: 'two', shards: 10 });
+  await world.run();
+  const run = world.state.runs.get('two');
+  assert.equal(run?.status, 'DONE', JSON.stringify(run?.error));
+  const rowsCopies = seen.filter((c) => c.startsWith('blobs.put results/sim-parts/two/rows/'));
+  assert.equal(rowsCopies.length, 10, rowsCopies.join('\n'));
+  // The redelivery started at 'evens': it did not even look at 'rows' (the one look is the first
+  // delivery's, which found part 0 missing and then copied without looking).
+  assert.equal(seen.filter((c) => c.startsWith('blobs.stat results/sim-parts/two/rows/')).length, 1);
+  assert.deepEqual(ndjsonRecords(world, run, 'rows'), integers(400));
+  assert.deepEqual(
+    ndjsonRecords(world, run, 'evens'),
+    integers(400).filter((r) => r.n % 2 === 0),
+  );
   assert.deepEqual(world.violations, []);
 });
 
