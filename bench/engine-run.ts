@@ -1,4 +1,4 @@
-// One engine measurement: `cloudreduce run wordcount` in a fresh data directory (the measured
+// One engine measurement: `cloudreduce run wordcount` (or wordcount-blocks) in a fresh data directory (the measured
 // child), then, outside the measurement, its run record and tasks (`status --json`) and its
 // table (`query --json`), checked against the hand loop's counts.
 
@@ -17,6 +17,8 @@ const CLI = join(ROOT, 'bin', 'cloudreduce.js');
 const MiB = 1024 * 1024;
 
 export interface EngineSettings {
+  /** wordcount (a string and an emit per word) or wordcount-blocks (bytes, counted per block). */
+  job: 'wordcount' | 'wordcount-blocks';
   workers: number;
   shards: number;
   partitions: number;
@@ -52,7 +54,7 @@ export async function runEngine(
     const args = [
       CLI,
       'run',
-      'wordcount',
+      settings.job,
       '--input',
       input,
       ...engineArgs(settings),

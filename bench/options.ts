@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: npm run bench -- [--size 100m|1g] [--all] [--repeat N] [--only LIST] [--keep]
 
-Word-count benchmark (issue #2): the engine against a hand-written Map loop and a shell pipeline
-on the same generated Zipf text. Input is generated into bench/data/ once and reused.
+Word-count benchmark (issues #2, #12): the engine, running wordcount (a string and an emit per
+word) and wordcount-blocks (bytes counted per block of lines), against a hand-written Map loop, a
+tuned byte loop, DuckDB's SQL on 2 threads and a shell pipeline, on the same generated Zipf text.
+Every result's counts are checked equal. Input is generated into bench/data/ once and reused.
 
 Options:
   --size SIZE   100m (default) or 1g

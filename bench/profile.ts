@@ -1,7 +1,9 @@
 // Where the engine's time goes: wordcount through `runJob` with workers: 0, so every task runs on
 // this thread and one CPU profile sees the map, shuffle and reduce. The hand loop runs in-process
-// too, for the same profile of `words()` and a Map alone.
-// Usage: node bench/profile.ts [--size 100m|1g] [--shards N] [--top N]
+// too, for the same profile of `words()` and a Map alone; the tuned byte loop and the byte-scanning
+// job (wordcount-blocks) likewise.
+// Usage: node bench/profile.ts [--size 100m|1g] [--shards N] [--top N] [--only CASE,...]
+// Cases: hand-loop, engine-workers0 (wordcount), tuned-loop, blocks-workers0 (wordcount-blocks).
 // Writes the raw profiles to bench/data/profiles/ (open them in Chrome DevTools).
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,7 +11,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runJob } from '../src/testing.ts';
 import { wordcount } from '../jobs/wordcount.ts';
+import { wordcountBlocks } from '../jobs/wordcount-blocks.ts';
 import { countWords } from './hand-count.ts';
+import { countWordsTuned } from './tuned-loop.ts';
 import { profile, selfTimes, type CpuProfile } from './cpu-profile.ts';
 import { DATA_DIR, ensureInput } from './input.ts';
 import { SIZES, type SizeName } from './options.ts';
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '100m' },
     shards: { type: 'string' },
     top: { type: 'string', default: '25' },
+    only: { type: 'string' },
   },
 });
 const size = SIZES[values.size as SizeName];
@@ -49,7 +54,17 @@ async function report(name: string, body: () => Promise<unknown>): Promise<void>
   console.log(functions.slice(0, top).map(line).join('\n'));
 }
 
-await report('hand-loop', () => countWords(input));
-await report('engine-workers0', () =>
-  runJob(wordcount, { inputs: [input], shards, partitions: size.partitions, workers: 0 }),
-);
+const only = values.only?.split(',');
+const cases: [string, () => Promise<unknown>][] = [
+  ['hand-loop', () => countWords(input)],
+  [
+    'engine-workers0',
+    () => runJob(wordcount, { inputs: [input], shards, partitions: size.partitions, workers: 0 }),
+  ],
+  ['tuned-loop', async () => countWordsTuned(input)],
+  [
+    'blocks-workers0',
+    () => runJob(wordcountBlocks, { inputs: [input], shards, partitions: size.partitions, workers: 0 }),
+  ],
+];
+for (const [name, body] of cases) if (!only || only.includes(name)) await report(name, body);

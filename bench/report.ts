@@ -41,6 +41,8 @@ export interface TargetResult {
 
 export const HAND = 'hand-loop';
 export const HAND_X2 = 'hand-loop-x2';
+export const TUNED = 'tuned-loop';
+export const DUCKDB = 'duckdb-2t';
 
 export function summarise(
   cases: readonly { name: string; command: string; copies: number; samples: Sample[] }[],
@@ -115,6 +117,28 @@ export function targets(results: readonly CaseResult[]): TargetResult[] {
       measured: ratio(hand, control, 2).text,
       met: undefined,
     });
+  }
+  // Issue #12: against the per-core limit (a tuned byte loop) and DuckDB on the same two cores.
+  const tuned = byName.get(TUNED);
+  const duck = byName.get(DUCKDB);
+  for (const [form, job] of [
+    ['blocks', 'wordcount-blocks'],
+    ['engine', 'wordcount'],
+  ] as const) {
+    const w1 = byName.get(`${form}-1w`);
+    const w2 = byName.get(`${form}-2w`);
+    if (tuned && w1) {
+      const r = ratio(tuned, w1);
+      out.push({ target: `${job}, 1 worker ≥ 0.8× tuned loop`, measured: r.text, met: r.median >= 0.8 });
+    }
+    if (w1 && w2 && form === 'blocks') {
+      const r = ratio(w1, w2);
+      out.push({ target: `${job}, 2 workers ≥ 1.8× 1 worker`, measured: r.text, met: r.median >= 1.8 });
+    }
+    if (duck && w2) {
+      const r = ratio(duck, w2);
+      out.push({ target: `${job}, 2 workers ≥ DuckDB (2 threads)`, measured: r.text, met: r.median >= 1 });
+    }
   }
   const budget = byName.get('engine-1w-256MiB');
   if (budget?.peakRssMiB !== undefined) {

@@ -20,8 +20,10 @@ import {
   type SizeSettings,
 } from './options.ts';
 import {
+  DUCKDB,
   HAND,
   HAND_X2,
+  TUNED,
   phasesTable,
   resultsTable,
   summarise,
@@ -92,9 +94,31 @@ async function benchSize(size: SizeSettings, options: BenchOptions): Promise<voi
         return m;
       },
     },
+    {
+      name: TUNED,
+      command: `node bench/tuned-loop.ts ${shown} COUNTS.json`,
+      measure: async () => {
+        const countsFile = join(work, 'tuned-counts.json');
+        const script = join(import.meta.dirname, 'tuned-loop.ts');
+        const m = await measureNode([script, input, countsFile], { cwd: ROOT, probeFile });
+        assertSameCounts(reference(), await readHandCounts(countsFile), 'the tuned loop');
+        return m;
+      },
+    },
+    {
+      name: DUCKDB,
+      command: `node bench/duckdb-count.ts ${shown} COUNTS.json 2`,
+      measure: async () => {
+        const countsFile = join(work, 'duckdb-counts.json');
+        const script = join(import.meta.dirname, 'duckdb-count.ts');
+        const m = await measureNode([script, input, countsFile, '2'], { cwd: ROOT, probeFile });
+        assertSameCounts(reference(), await readHandCounts(countsFile), 'DuckDB');
+        return m;
+      },
+    },
     ...engineCases(size).map(({ name, settings }) => ({
       name,
-      command: `node bin/cloudreduce.js run wordcount --input ${shown} ${engineArgs(settings).join(' ')} --data-dir TMP --json`,
+      command: `node bin/cloudreduce.js run ${settings.job} --input ${shown} ${engineArgs(settings).join(' ')} --data-dir TMP --json`,
       measure: async () => {
         const sample = await runEngine(settings, input, reference(), { probeFile, keep: options.keep });
         if (options.keep) log(`  data dir kept: ${sample.dataDir}`);
@@ -174,12 +198,16 @@ async function benchSize(size: SizeSettings, options: BenchOptions): Promise<voi
 
 function engineCases(size: SizeSettings): { name: string; settings: EngineSettings }[] {
   const base = { shards: size.shards, partitions: size.partitions };
+  const lines = { ...base, job: 'wordcount' as const };
+  const blocks = { ...base, job: 'wordcount-blocks' as const };
   return [
-    { name: 'engine-1w', settings: { ...base, workers: 1 } },
-    { name: 'engine-2w', settings: { ...base, workers: 2 } },
+    { name: 'engine-1w', settings: { ...lines, workers: 1 } },
+    { name: 'engine-2w', settings: { ...lines, workers: 2 } },
+    { name: 'blocks-1w', settings: { ...blocks, workers: 1 } },
+    { name: 'blocks-2w', settings: { ...blocks, workers: 2 } },
     ...size.extraBudgets.map((bytes) => ({
       name: `engine-1w-${bytes / MiB}MiB`,
-      settings: { ...base, workers: 1, memoryBudgetBytes: bytes },
+      settings: { ...lines, workers: 1, memoryBudgetBytes: bytes },
     })),
   ];
 }

@@ -2,6 +2,7 @@
 // their own modules (docs/jobs.md), without editing this file.
 
 export { wordcount } from './wordcount.ts';
+export { wordcountBlocks } from './wordcount-blocks.ts';
 export { dedupe, combinerSumsJob } from './golden.ts';
 export { reverseIndex, reverseIndexSpread } from './reverse-index.ts';
 export { tweetAnalytics } from './tweet-analytics.ts';

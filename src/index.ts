@@ -17,6 +17,7 @@ export { ConfigError, NonRetryableError, TransientError, InputError } from './co
 export { compareKeys, encodeKey, decodeKey } from './core/keys.ts';
 export type { Key, KeyPart } from './core/keys.ts';
 export { input, output } from './io/index.ts';
+export type { CsvRecord, TextBlock, TextLine } from './io/index.ts';
 export type { Entity, EntityKey, EntityValue, PropertyFilter } from './ports/entity-store.ts';
 export { keepStoredTypes, sameValue } from './ports/entity-store.ts';
 export type { TableSchema, Column, ColumnType } from './ports/warehouse.ts';

@@ -99,6 +99,7 @@ async function startReduce(env: EngineEnv, job: Job, run: RunRecord, stageIndex:
   const ranges = planReduceRanges(index.partitionBytes, index.sources, {
     targetBytes: env.reduceTaskBytes ?? DEFAULTS.reduceTaskTargetBytes,
     maxIndexEntries: DEFAULTS.reduceIndexEntries,
+    ...(env.reduceMinTasks !== undefined ? { minTasks: env.reduceMinTasks } : {}),
   });
   const iso = new Date(env.now()).toISOString();
   const reduceTasks: TaskRecord[] = ranges.map((range, i) => ({

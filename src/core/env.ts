@@ -43,6 +43,8 @@ export interface EngineEnv {
   reduceFanIn?: number;
   /** Shuffle bytes per reduce task (DEFAULTS.reduceTaskTargetBytes); tests lower it to get several. */
   reduceTaskBytes?: number;
+  /** Fewest reduce tasks a stage gets when it has the partitions (the local runtime: its workers). */
+  reduceMinTasks?: number;
   /** Called with the records read so far by a running task (progress bars). */
   onProgress?: (progress: { runId: string; taskId: string; records: number }) => void;
 }

@@ -12,6 +12,11 @@ export interface ReducePlanOptions {
    * entries, so this bounds its memory whatever M is (DEFAULTS.reduceIndexEntries).
    */
   maxIndexEntries: number;
+  /**
+   * At least this many tasks when there are partitions enough (EngineEnv.reduceMinTasks): a local
+   * run with N workers splits a small shuffle N ways so that every worker reduces. Default 1.
+   */
+  minTasks?: number;
 }
 
 /** A reduce task's partitions: [first, end). */
@@ -33,12 +38,17 @@ export function planReduceRanges(
   const partitions = partitionBytes.length;
   if (partitions === 0) return [];
   const maxPartitions = Math.max(1, Math.floor(options.maxIndexEntries / Math.max(1, sources)));
+  let total = 0;
+  for (const size of partitionBytes) total += size;
+  const minTasks = Math.min(options.minTasks ?? 1, partitions);
+  const targetBytes =
+    minTasks > 1 ? Math.min(options.targetBytes, Math.ceil(total / minTasks)) : options.targetBytes;
   const ranges: PartitionRange[] = [];
   let first = 0;
   let bytes = 0;
   for (let p = 0; p < partitions; p++) {
     const size = partitionBytes[p]!;
-    const full = p > first && (bytes + size > options.targetBytes || p - first >= maxPartitions);
+    const full = p > first && (bytes + size > targetBytes || p - first >= maxPartitions);
     if (full) {
       ranges.push({ first, end: p });
       first = p;

@@ -13,7 +13,7 @@ export const IMPLICIT_OUTPUT = 'records';
 /** Bad input records go here when a stage sets `badRecords: 'skip'`. */
 export const REJECTS_OUTPUT = 'rejects';
 
-const FILE_INPUTS = new Set(['text', 'ndjson', 'csv']);
+const FILE_INPUTS = new Set(['text', 'text-blocks', 'ndjson', 'csv']);
 
 export function jobParams(job: Job, run: RunRecord): Record<string, unknown> {
   return materializeParams(job.params, run.params);

@@ -7,6 +7,7 @@ import { entitiesInput } from './inputs/entities.ts';
 import { integersInput, randomStringsInput } from './inputs/generated.ts';
 import { ndjsonInput } from './inputs/ndjson.ts';
 import { textInput } from './inputs/text.ts';
+import { textBlocksInput } from './inputs/text-blocks.ts';
 import { entitiesOutput } from './outputs/entities.ts';
 import { ndjsonOutput } from './outputs/ndjson.ts';
 import { tableOutput, type TableOutputOptions, type TableOutputSpec } from './outputs/table.ts';
@@ -15,6 +16,11 @@ import { toTableSchema, type ColumnDef } from './schema.ts';
 export const input = {
   /** Lines of text files (paths or globs; default: --input). Records: { file, offset, text }. */
   text: textInput,
+  /**
+   * The same files as blocks of whole lines, undecoded (default ≥ 4 MiB each), for map functions
+   * that scan bytes themselves. Records: { file, offset, bytes }.
+   */
+  textBlocks: textBlocksInput,
   /** One JSON value per line. */
   ndjson: ndjsonInput,
   /** Rows as { column: string } objects; header from each file's first line unless told otherwise. */
@@ -54,6 +60,7 @@ export type { FileInputOptions } from './inputs/file-splits.ts';
 export type { GeneratedInputSpec, RandomStringOptions } from './inputs/generated.ts';
 export type { NdjsonInputSpec } from './inputs/ndjson.ts';
 export type { TextInputSpec, TextLine } from './inputs/text.ts';
+export type { TextBlock, TextBlocksInputSpec, TextBlocksOptions } from './inputs/text-blocks.ts';
 export type { EntityMutation, EntityOutputSpec } from './outputs/entities.ts';
 export type { NdjsonOutputSpec } from './outputs/ndjson.ts';
 export type { TableOutputOptions, TableOutputSpec } from './outputs/table.ts';

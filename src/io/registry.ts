@@ -10,6 +10,7 @@ import { generatedReader } from './inputs/generated.ts';
 import { ndjsonReader } from './inputs/ndjson.ts';
 import { stageReader } from './inputs/stage.ts';
 import { textReader } from './inputs/text.ts';
+import { textBlocksReader } from './inputs/text-blocks.ts';
 import { entitiesWriter } from './outputs/entities.ts';
 import { ndjsonWriter } from './outputs/ndjson.ts';
 import { partsWriter } from './outputs/parts.ts';
@@ -21,7 +22,15 @@ type AnyWriter = OutputWriter<OutputSpec>;
 const readers = new Map<string, AnyReader>();
 const writers = new Map<string, AnyWriter>();
 
-for (const reader of [textReader, ndjsonReader, csvReader, generatedReader, entitiesReader, stageReader]) {
+for (const reader of [
+  textReader,
+  textBlocksReader,
+  ndjsonReader,
+  csvReader,
+  generatedReader,
+  entitiesReader,
+  stageReader,
+]) {
   readers.set(reader.type, reader as unknown as AnyReader);
 }
 for (const writer of [tableWriter, ndjsonWriter, entitiesWriter, partsWriter]) {

@@ -38,7 +38,7 @@ export interface LocalRuntimeOptions {
   taskBudgetMillis?: number;
   sweepEveryMillis?: number;
   /** Shuffle tuning (EngineEnv.reduceTaskBytes, reduceFanIn); tests lower them to force ranges and passes. */
-  shuffle?: { reduceTaskBytes?: number; reduceFanIn?: number };
+  shuffle?: { reduceTaskBytes?: number; reduceFanIn?: number; reduceMinTasks?: number };
   onProgress?: (p: { runId: string; taskId: string; records: number }) => void;
 }
 
@@ -56,8 +56,11 @@ export class LocalRuntime {
     const logger = recordingLogger(options.dataDir, options.logger ?? silentLogger);
     const cwd = options.cwd ?? process.cwd();
     const leaseMillis = options.leaseMillis ?? DEFAULTS.leaseMillis;
+    const workers = options.workers ?? DEFAULTS.workers;
     const budget = {
       ...(options.taskBudgetMillis === undefined ? {} : { taskBudgetMillis: options.taskBudgetMillis }),
+      // A small shuffle is still reduced by every worker (in the cloud one task per ~1 GiB is right).
+      ...(workers > 1 ? { reduceMinTasks: workers } : {}),
       ...options.shuffle,
     };
     this.adapters = openLocalAdapters(options.dataDir, cwd);
@@ -74,7 +77,6 @@ export class LocalRuntime {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     };
     this.#sweepEveryMillis = options.sweepEveryMillis ?? Math.min(5_000, leaseMillis);
-    const workers = options.workers ?? DEFAULTS.workers;
     this.#pool =
       workers > 0
         ? new WorkerPool({

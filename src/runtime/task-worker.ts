@@ -44,6 +44,7 @@ const env: EngineEnv = {
   ...(init.taskBudgetMillis !== undefined ? { taskBudgetMillis: init.taskBudgetMillis } : {}),
   ...(init.reduceTaskBytes !== undefined ? { reduceTaskBytes: init.reduceTaskBytes } : {}),
   ...(init.reduceFanIn !== undefined ? { reduceFanIn: init.reduceFanIn } : {}),
+  ...(init.reduceMinTasks !== undefined ? { reduceMinTasks: init.reduceMinTasks } : {}),
   now: Date.now,
   onProgress: (p) => send({ type: 'progress', ...p }),
 };

@@ -13,6 +13,7 @@ export interface WorkerInit {
   taskBudgetMillis?: number;
   reduceTaskBytes?: number;
   reduceFanIn?: number;
+  reduceMinTasks?: number;
 }
 
 export type ToWorker =

@@ -182,4 +182,21 @@ void describe('reduce plan', () => {
     });
     assert.equal(ranges.length, 20, '20,000 sources × 1,000 partitions: 50 partitions per task');
   });
+
+  void test('a shuffle under the target is still cut for minTasks workers, never past its partitions', () => {
+    const ranges = (bytes: number[], minTasks: number) =>
+      planReduceRanges(bytes, 2, { targetBytes: 2 ** 30, maxIndexEntries: 1_000_000, minTasks }).map((r) => [
+        r.first,
+        r.end,
+      ]);
+    assert.deepEqual(ranges([10, 10, 10, 10], 1), [[0, 4]], 'one task by default');
+    assert.deepEqual(ranges([10, 10, 10, 10], 2), [
+      [0, 2],
+      [2, 4],
+    ]);
+    assert.deepEqual(ranges([10, 10], 8), [
+      [0, 1],
+      [1, 2],
+    ]);
+  });
 });

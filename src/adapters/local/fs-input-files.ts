@@ -10,6 +10,8 @@ import { ConfigError, InputError } from '../../core/errors.ts';
 import type { ByteRange } from '../../ports/blob-store.ts';
 import type { InputFile, InputFiles, PinnedFile } from '../../ports/input-files.ts';
 
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 const GLOB_CHARS = /[*?[\]{}]/;
 
 export class FsInputFiles implements InputFiles {
@@ -43,8 +45,12 @@ export class FsInputFiles implements InputFiles {
     if (range && range.end <= range.start) return;
     const path = resolve(this.baseDir, uri);
     if (pinned) checkPinned(uri, await stat(path), pinned);
-    // createReadStream's `end` is inclusive.
-    const stream = createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {});
+    // createReadStream's `end` is inclusive. 1 MiB reads: a quarter of the system calls and chunk
+    // steps of the 64 KiB default, which the line and block scanners pay per chunk.
+    const stream = createReadStream(path, {
+      highWaterMark: READ_CHUNK_BYTES,
+      ...(range ? { start: range.start, end: range.end - 1 } : {}),
+    });
     let bytes = 0;
     for await (const chunk of stream) {
       bytes += (chunk as Buffer).length;

@@ -16,7 +16,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../core/errors.ts';
 import type { InputFiles, PinnedFile } from '../../ports/input-files.ts';
 import type { FileRange } from './file-splits.ts';
-import { scanLines, type LineBatch } from './line-scanner.ts';
+import { scanLines, type LineBatch, type ScanOptions } from './line-scanner.ts';
 
 const TAIL_FIRST_WINDOW_BYTES = 64 * 1024;
 const TAIL_MAX_WINDOW_BYTES = 8 * 1024 * 1024;
@@ -30,16 +30,7 @@ export interface RangeBatch extends LineBatch {
 }
 
 export async function* readRangeLines(files: InputFiles, range: FileRange): AsyncGenerator<RangeBatch> {
-  const resumed = range.lineStart === true;
-  const chunks = range.gzip
-    ? dropBytes(gunzip(files, range), resumed ? range.start : 0)
-    : readWithTail(files, range);
-  const batches = scanLines(chunks, {
-    start: range.start,
-    skipFirst: range.start > 0 && !resumed,
-    lastStart: range.gzip ? Infinity : range.end,
-    file: range.uri,
-  });
+  const batches = scanLines(rangeChunks(files, range), scanOptions(range));
   // Line number of the range's first line: 1 at the start of a file, else counted once on demand.
   let base: number | Promise<number> | undefined = range.firstLine ?? (range.start === 0 ? 1 : undefined);
   let seen = 0;
@@ -57,23 +48,48 @@ export async function* readRangeLines(files: InputFiles, range: FileRange): Asyn
       },
       rest: (k: number) => {
         const start = k + 1 < batch.offsets.length ? batch.offsets[k + 1]! : batch.next;
-        // Lines starting after `end` belong to the next split; gzip ranges own the whole file.
-        if (!range.gzip && (start > range.end || start >= range.size)) return undefined;
         // Only a line number known already: counting it here would read the file up to the line.
-        const line = typeof base === 'number' ? base + first + k + 1 : undefined;
-        const { uri, end, size } = range;
-        return {
-          uri,
-          start,
-          end,
-          size,
-          ...(range.gzip ? { gzip: true as const } : {}),
-          lineStart: true,
-          ...(line !== undefined ? { firstLine: line } : {}),
-        };
+        return restOfRange(range, start, typeof base === 'number' ? base + first + k + 1 : undefined);
       },
     };
   }
+}
+
+/**
+ * The rest of `range` from `start`, the first byte of a line (a checkpoint), or undefined when no
+ * line of the range is left: lines starting after `end` belong to the next split, and gzip ranges
+ * own the whole file. The pin (size, version) goes along, so a resumed read checks it too.
+ */
+export function restOfRange(range: FileRange, start: number, firstLine?: number): FileRange | undefined {
+  if (!range.gzip && (start > range.end || start >= range.size)) return undefined;
+  const { uri, end, size, version } = range;
+  return {
+    uri,
+    start,
+    end,
+    size,
+    ...(version !== undefined ? { version } : {}),
+    ...(range.gzip ? { gzip: true as const } : {}),
+    lineStart: true,
+    ...(firstLine !== undefined ? { firstLine } : {}),
+  };
+}
+
+/** The bytes a range's reader scans: from its start (gzip: the whole stream) past its end. */
+export function rangeChunks(files: InputFiles, range: FileRange): AsyncIterable<Buffer> {
+  return range.gzip
+    ? dropBytes(gunzip(files, range), range.lineStart === true ? range.start : 0)
+    : readWithTail(files, range);
+}
+
+/** Which lines of the stream the range owns (see the rule at the top of this file). */
+export function scanOptions(range: FileRange): ScanOptions {
+  return {
+    start: range.start,
+    skipFirst: range.start > 0 && range.lineStart !== true,
+    lastStart: range.gzip ? Infinity : range.end,
+    file: range.uri,
+  };
 }
 
 /** What the range's file was at planning (size and version), for the reads to check. */
@@ -134,7 +150,7 @@ async function* gunzip(files: InputFiles, range: FileRange): AsyncGenerator<Buff
 }
 
 /** How many '\n' bytes the file has before `offset`. */
-async function countNewlines(files: InputFiles, uri: string, offset: number): Promise<number> {
+export async function countNewlines(files: InputFiles, uri: string, offset: number): Promise<number> {
   let count = 0;
   for await (const chunk of files.read(uri, { start: 0, end: offset })) {
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) count++;

@@ -95,7 +95,7 @@ export async function* scanLines(
   }
 }
 
-function lineTooLong(file: string, offset: number, max: number): InputError {
+export function lineTooLong(file: string, offset: number, max: number): InputError {
   const mib = (max / 2 ** 20).toFixed(max % 2 ** 20 === 0 ? 0 : 1);
   return new InputError(
     `${file}: the line starting at byte offset ${offset} is longer than ${mib} MiB, the most one record ` +

@@ -15,6 +15,7 @@ import { integersInput, generatedReader, randomStringsInput } from '../../../src
 import { ndjsonInput, ndjsonReader } from '../../../src/io/inputs/ndjson.ts';
 import { stageReader } from '../../../src/io/inputs/stage.ts';
 import { textInput, textReader } from '../../../src/io/inputs/text.ts';
+import { textBlocksInput, textBlocksReader } from '../../../src/io/inputs/text-blocks.ts';
 import type { InputReader, InputSpec, IoEnv } from '../../../src/io/types.ts';
 import type { Entity } from '../../../src/ports/entity-store.ts';
 import { gzip, MemoryInputFiles, splitContext, withTempDir } from '../helpers.ts';
@@ -36,10 +37,19 @@ async function readAll<S extends InputSpec>(
   for await (const batch of readBatches(reader, spec, descriptor, env)) {
     for (let i = 0; i < batch.values.length; i++) {
       const resume = batch.resumeAfter?.(i);
-      out.push({ value: batch.values[i], position: await batch.position(i), resume });
+      // text-blocks reuses a block's memory for the next one: keep a copy.
+      const value = copyBuffers(batch.values[i]);
+      out.push({ value, position: await batch.position(i), resume });
     }
   }
   return out;
+}
+
+function copyBuffers(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, Buffer.isBuffer(v) ? Buffer.from(v) : v]),
+  );
 }
 
 const roundTrip = (descriptor: unknown): unknown => JSON.parse(JSON.stringify(descriptor)) as unknown;
@@ -67,6 +77,7 @@ async function assertResumesAnywhere<S extends InputSpec>(
 
 const cell = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '€', '😀'), maxLength: 6 });
 const lineKinds = {
+  'text-blocks': fc.string({ unit: fc.constantFrom('a', ' ', 'é', '😀'), maxLength: 10 }),
   text: fc.string({ unit: fc.constantFrom('a', ' ', 'é', '😀', '"', '{'), maxLength: 10 }),
   ndjson: fc.oneof(
     fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v)),
@@ -86,6 +97,11 @@ function fileOf(lines: string[], crlf: boolean, finalNewline: boolean, header?: 
 
 const fileReaders = [
   { name: 'text', reader: textReader, spec: (paths: string[]) => textInput(paths, { minSplitBytes: 1 }) },
+  {
+    name: 'text-blocks',
+    reader: textBlocksReader,
+    spec: (paths: string[]) => textBlocksInput(paths, { minSplitBytes: 1, blockBytes: 6 }),
+  },
   {
     name: 'ndjson',
     reader: ndjsonReader,
