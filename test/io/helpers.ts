@@ -168,6 +168,8 @@ export function finalizeContext(
     warehouse: parts.warehouse ?? unused<Warehouse>('warehouse'),
     params: parts.params ?? {},
     parts: parts.parts,
+    published: parts.published ?? 0,
+    progress: parts.progress ?? (async () => {}),
   };
 }
 
