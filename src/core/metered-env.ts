@@ -93,7 +93,7 @@ function meteredFiles(files: InputFiles, meter: UsageMeter): InputFiles {
       }
       return found;
     },
-    read: (uri, range, pinned) => countedRead(files.read(uri, range, pinned), meter),
+    read: (uri, range, pinned, options) => countedRead(files.read(uri, range, pinned, options), meter),
   };
 }
 

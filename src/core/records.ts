@@ -35,8 +35,17 @@ export interface StageState {
   barrier?: { phase: TaskPhase; batches: number[] };
   /** All counters of the stage (map + reduce), frozen when the stage finalizes. */
   counters?: Counters;
-  /** What finalize wrote, per output: table name and rows, or file names. */
+  /**
+   * What finalize wrote, per output: table name and rows, or file names. While the stage
+   * finalizes it holds the outputs finished so far (a redelivered finalize skips them).
+   */
   outputs?: Record<string, OutputSummary>;
+  /**
+   * Finalize's checkpoint (finalize-checkpoint.ts), only while the stage finalizes: per output
+   * being published, how many of its parts are published. Counts, never names: the run record
+   * stays small whatever the number of parts.
+   */
+  finalize?: Record<string, number>;
   /** The stage's one plan (plan.ts): the object holding its splits, and how many map tasks it has. */
   plan?: { object: string; tasks: number };
 }

@@ -113,6 +113,18 @@ export interface FinalizeContext extends OutputContext {
   params: Record<string, unknown>;
   /** Committed parts of this output over all tasks, in task order. */
   parts: readonly { name: string; records: number }[];
+  /**
+   * Parts [0, published) were published by an earlier delivery of this finalize (its checkpoint):
+   * start after them. Parts from `published` on may have been published too, by a delivery that
+   * died before it recorded them: publishing one must recognise that, never do it twice.
+   */
+  published: number;
+  /**
+   * Tells the engine that parts [0, n) are published, so a later delivery starts at n. Call it
+   * after each part of a long publication (the engine writes its checkpoint every few parts); a
+   * writer that publishes in one step (a load job) need not call it.
+   */
+  progress(n: number): Promise<void>;
 }
 
 export interface OutputSummaryOut {
@@ -126,6 +138,9 @@ export interface OutputWriter<S extends OutputSpec = OutputSpec> {
   /** Checks the spec before the run starts; throw ConfigError with the fix. */
   validate?(spec: S): void;
   open(spec: S, ctx: TaskOutputContext): TaskOutputWriter;
-  /** After the stage's last task committed: load tables, publish files. Idempotent. */
+  /**
+   * After the stage's last task committed: load tables, publish files. Idempotent, and resumable
+   * from `ctx.published` (a redelivered finalize goes on where the last one stopped).
+   */
   finalize(spec: S, ctx: FinalizeContext): Promise<OutputSummaryOut>;
 }

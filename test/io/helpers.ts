@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/core/errors.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
 import type { EntityStore } from '../../src/ports/entity-store.ts';
-import type { InputFile, InputFiles } from '../../src/ports/input-files.ts';
+import type { InputFile, InputFiles, PinnedFile, ReadOptions } from '../../src/ports/input-files.ts';
 import type { ByteRange } from '../../src/ports/blob-store.ts';
 import type {
   FinalizeContext,
@@ -44,15 +44,30 @@ export class MemoryInputFiles implements InputFiles {
     return out;
   }
 
-  async *read(uri: string, range?: ByteRange): AsyncIterable<Buffer> {
+  async *read(
+    uri: string,
+    range?: ByteRange,
+    _pinned?: PinnedFile,
+    options?: ReadOptions,
+  ): AsyncIterable<Buffer> {
     this.reads.push(range ? { uri, range } : { uri });
     const data = this.files.get(uri);
     if (!data) throw new Error(`no file ${uri}`);
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? data.length, data.length);
+    // With reuseChunks every chunk is the same memory, scribbled over once the reader moves on:
+    // a reader that keeps a view of a chunk past the next one reads garbage and its test fails.
+    const shared = options?.reuseChunks ? Buffer.alloc(this.chunkBytes) : undefined;
     for (let i = start; i < end; i += this.chunkBytes) {
       await Promise.resolve();
-      yield data.subarray(i, Math.min(end, i + this.chunkBytes));
+      const chunk = data.subarray(i, Math.min(end, i + this.chunkBytes));
+      if (!shared) {
+        yield chunk;
+        continue;
+      }
+      chunk.copy(shared);
+      yield shared.subarray(0, chunk.length);
+      shared.fill(0x23); // '#'
     }
   }
 }
@@ -153,6 +168,8 @@ export function finalizeContext(
     warehouse: parts.warehouse ?? unused<Warehouse>('warehouse'),
     params: parts.params ?? {},
     parts: parts.parts,
+    published: parts.published ?? 0,
+    progress: parts.progress ?? (async () => {}),
   };
 }
 

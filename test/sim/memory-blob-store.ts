@@ -12,6 +12,11 @@ export class MemoryBlobStore implements BlobStore {
   onPut: (name: string, replaced: boolean) => void = () => {};
   onDelete: (name: string) => void = () => {};
 
+  /** The generation the next write gets, less one: objects written so far have one up to it. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   async put(
     name: string,
     data: BlobData,

@@ -29,7 +29,6 @@ export interface Scenario {
   companion: Companion;
 }
 
-const LARGE = new Set(['dedupe', 'combiner-sums']);
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'pi', 'rho', 'tau', 'omega'];
 
 export function scenarioOf(seed: number): Scenario {
@@ -50,7 +49,8 @@ export function scenarioOf(seed: number): Scenario {
   const poison = r() < 0.15 ? 0 : undefined;
   const message: JobMessage = {
     job: job.name,
-    shards: 1 + Math.floor(r() * 5),
+    // Now and then a wide stage: hundreds of map tasks, so as many parts for finalize to publish.
+    shards: r() < 0.1 ? 20 + Math.floor(r() * 300) : 1 + Math.floor(r() * 5),
     partitions: 1 + Math.floor(r() * 3),
     maxAttempts: poison === undefined ? 8 : 2 + Math.floor(r() * 2),
   };
@@ -74,8 +74,9 @@ export function scenarioOf(seed: number): Scenario {
       text: 'late words land here\n',
       atMillis: Math.floor(r() * 3_000),
     };
-  // Slicing at (nearly) every record: only for the jobs with a few dozen records.
-  if (r() < 0.25 && !LARGE.has(job.name)) scenario.taskBudgetMillis = Math.floor(r() * 40);
+  // Slicing at (nearly) every record and key: a job of 400 records then commits hundreds of
+  // slices, and its finalize publishes hundreds of parts (resumably: finalize-checkpoint.ts).
+  if (r() < 0.25) scenario.taskBudgetMillis = Math.floor(r() * 40);
   return scenario;
 }
 

@@ -1,5 +1,6 @@
 // The jobs the simulator runs: the built-in ones that need no cloud-only input, and small generated
-// ones covering what those do not — map-only stages, a side input, entity and table outputs.
+// ones covering what those do not — map-only stages, a side input, entity and table outputs, two
+// outputs with hundreds of parts.
 
 import { defineJob, fromStage, input, output, type Values } from '../../src/index.ts';
 import { combinerSums, dedupe } from '../../jobs/golden.ts';
@@ -94,11 +95,26 @@ export const simLines = defineJob({
   outputs: { files: output.ndjson() },
 });
 
+/**
+ * Map-only, a part per output per map task (or slice): as many parts as shards for finalize to
+ * publish, in two outputs (finalize records the first as finished before it does the second).
+ */
+export const simParts = defineJob({
+  name: 'sim-parts',
+  description: 'simulator: map-only, integers → two ndjson outputs, a part per task',
+  input: input.integers(400),
+  map(n: number, emit: (r: { n: number }, output: string) => void) {
+    emit({ n }, 'rows');
+    if (n % 2 === 0) emit({ n }, 'evens');
+  },
+  outputs: { rows: output.ndjson(), evens: output.ndjson() },
+});
+
 const sums = combinerSums({ combine: true, name: 'combiner-sums' });
 
 /** Jobs whose input is text files (the simulator writes them and may land one more mid-run). */
 export const TEXT_JOBS: readonly Job[] = [wordcount, reverseIndex, reverseIndexSpread, simLines, simLines];
-export const OTHER_JOBS: readonly Job[] = [dedupe, sums, simSquares, simEntities, simSide];
+export const OTHER_JOBS: readonly Job[] = [dedupe, sums, simSquares, simEntities, simSide, simParts];
 export const ALL_JOBS: readonly Job[] = [...new Set([...TEXT_JOBS, ...OTHER_JOBS])];
 
 /** A job that is deployed when its run starts and undeployed while the run is under way. */

@@ -53,6 +53,8 @@ export class World {
   onTerminal: (run: RunRecord) => void = () => {};
   /** Work the scenario still expects (a planned resume): the world is not finished. */
   pending = 0;
+  /** The blob store's generation when each run went DONE: what was written before must go. */
+  readonly doneAtGeneration = new Map<string, number>();
   readonly #committed = new Map<string, string>(); // object name → runId
   readonly #procByWorker = new Map<string, Proc>();
   #messages = 0;
@@ -138,11 +140,29 @@ export class World {
     const finished = await this.sched.run(() => this.ticks > this.config.maxTicks, maxEvents);
     if (!finished) this.violation(`no end after ${maxEvents} events (a livelock?)`);
     for (const run of this.state.runs.values()) {
+      this.#checkIntermediates(run);
       if (!TERMINAL.has(run.status))
         this.violation(
           `run ${run.runId} is still ${run.status} in ${run.phase} of stage ${run.stage} after ${this.config.maxTicks} sweeper ticks: stuck`,
         );
     }
+  }
+
+  /**
+   * A DONE run's intermediates are deleted: nothing under tmp/<run>/ written before it went DONE
+   * is left. (A zombie attempt that wakes up later may still write there: deleting that is a
+   * bucket lifecycle rule's job, not the protocol's.)
+   */
+  #checkIntermediates(run: RunRecord): void {
+    const doneAt = this.doneAtGeneration.get(run.runId);
+    if (run.status !== 'DONE' || doneAt === undefined) return;
+    const left = [...this.blobs.objects]
+      .filter(([name, o]) => name.startsWith(`tmp/${run.runId}/`) && o.generation <= doneAt)
+      .map(([name]) => name);
+    if (left.length > 0)
+      this.violation(
+        `run ${run.runId} is DONE but ${left.length} of its intermediates are left, e.g. ${left[0]}`,
+      );
   }
 
   #allEnded(): boolean {
@@ -201,6 +221,8 @@ export class World {
         JSON.stringify(outcomeOf(before)) !== JSON.stringify(outcomeOf(after))
       )
         this.violation(`run ${after.runId} changed after it ended ${before.status}`);
+      if (after.status === 'DONE' && before?.status !== 'DONE')
+        this.doneAtGeneration.set(after.runId, this.blobs.generation);
       if (TERMINAL.has(after.status) && before?.status !== after.status) {
         this.sched.log(
           `run ${after.runId} → ${after.status}${after.error ? `: ${after.error.taskId ?? ''} ${after.error.message}` : ''}`,

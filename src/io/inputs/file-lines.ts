@@ -14,7 +14,7 @@ import { stripByteOrderMark } from './byte-order-mark.ts';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../core/errors.ts';
-import type { InputFiles, PinnedFile } from '../../ports/input-files.ts';
+import type { InputFiles, PinnedFile, ReadOptions } from '../../ports/input-files.ts';
 import type { FileRange } from './file-splits.ts';
 import { scanLines, type LineBatch, type ScanOptions } from './line-scanner.ts';
 
@@ -30,7 +30,8 @@ export interface RangeBatch extends LineBatch {
 }
 
 export async function* readRangeLines(files: InputFiles, range: FileRange): AsyncGenerator<RangeBatch> {
-  const batches = scanLines(rangeChunks(files, range), scanOptions(range));
+  // scanLines decodes or copies every byte it keeps before it asks for the next chunk.
+  const batches = scanLines(rangeChunks(files, range, { reuseChunks: true }), scanOptions(range));
   // Line number of the range's first line: 1 at the start of a file, else counted once on demand.
   let base: number | Promise<number> | undefined = range.firstLine ?? (range.start === 0 ? 1 : undefined);
   let seen = 0;
@@ -76,10 +77,14 @@ export function restOfRange(range: FileRange, start: number, firstLine?: number)
 }
 
 /** The bytes a range's reader scans: from its start (gzip: the whole stream) past its end. */
-export function rangeChunks(files: InputFiles, range: FileRange): AsyncIterable<Buffer> {
+export function rangeChunks(
+  files: InputFiles,
+  range: FileRange,
+  options: ReadOptions = {},
+): AsyncIterable<Buffer> {
   return range.gzip
     ? dropBytes(gunzip(files, range), range.lineStart === true ? range.start : 0)
-    : readWithTail(files, range);
+    : readWithTail(files, range, options);
 }
 
 /** Which lines of the stream the range owns (see the rule at the top of this file). */
@@ -98,13 +103,17 @@ function pinned(range: FileRange): PinnedFile {
 }
 
 /** The range, then windows past its end until the consumer stops pulling (its last line is done). */
-async function* readWithTail(files: InputFiles, range: FileRange): AsyncGenerator<Buffer> {
-  yield* files.read(range.uri, { start: range.start, end: range.end }, pinned(range));
+async function* readWithTail(
+  files: InputFiles,
+  range: FileRange,
+  options: ReadOptions,
+): AsyncGenerator<Buffer> {
+  yield* files.read(range.uri, { start: range.start, end: range.end }, pinned(range), options);
   let pos = range.end;
   let window = TAIL_FIRST_WINDOW_BYTES;
   while (pos < range.size) {
     const end = Math.min(range.size, pos + window);
-    yield* files.read(range.uri, { start: pos, end }, pinned(range));
+    yield* files.read(range.uri, { start: pos, end }, pinned(range), options);
     pos = end;
     window = Math.min(window * 2, TAIL_MAX_WINDOW_BYTES);
   }

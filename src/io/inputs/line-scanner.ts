@@ -56,7 +56,8 @@ export async function* scanLines(
       const nl = chunk.indexOf(NL, from);
       if (nl === -1) {
         if (!skipping) {
-          pending.push(chunk.subarray(from));
+          // A copy: the chunk's memory may be handed out again for the next chunk (reuseChunks).
+          pending.push(Buffer.from(chunk.subarray(from)));
           pendingBytes += chunk.length - from;
           tooLong(pendingBytes);
         }
@@ -68,7 +69,7 @@ export async function* scanLines(
         batch.offsets.push(pendingStart);
         batch.texts.push(decode(chunk, from, nl));
       } else {
-        pending.push(chunk.subarray(from, nl));
+        pending.push(chunk.subarray(from, nl)); // concatenated (copied) before the next chunk
         tooLong(pendingBytes + nl - from);
         const line = Buffer.concat(pending);
         pending = [];

@@ -40,6 +40,10 @@ export interface TextBlock {
   /**
    * Whole lines as raw bytes, each ending in '\n' except perhaps the file's last line; a '\r'
    * before the '\n' is kept. A UTF-8 byte order mark at the start of the file is not included.
+   *
+   * The memory is reused for the next block once the map function has returned (or its promise
+   * has settled), as Hadoop reuses its Text objects: copy what you keep (`Buffer.from(bytes)`,
+   * or a string of it). A fresh buffer per block cost more than the block's own processing.
    */
   bytes: Buffer;
 }
@@ -70,7 +74,9 @@ async function* blockBatches(
   const blockBytes = spec.blockBytes ?? DEFAULT_BLOCK_BYTES;
   for (const [r, range] of ranges.entries()) {
     const file = range.uri;
-    const blocks = scanBlocks(rangeChunks(files, range), { ...scanOptions(range), blockBytes });
+    // The scanner copies every chunk into its block buffer before asking for the next one.
+    const chunks = rangeChunks(files, range, { reuseChunks: true });
+    const blocks = scanBlocks(chunks, { ...scanOptions(range), blockBytes });
     for await (const block of blocks) {
       const value = { file, ...withoutByteOrderMark(block) };
       yield {
@@ -88,17 +94,18 @@ function withoutByteOrderMark(block: ByteBlock): { offset: number; bytes: Buffer
   return { offset, bytes };
 }
 
-/** "data/a.txt:120 (a block of 3400 lines from byte 4096)": counted only when an error needs it. */
+/**
+ * "data/a.txt:120 (the block of 4194330 bytes from byte 4096)": the line number is counted from the
+ * file, only when an error needs it (the block's own memory may hold the next block by then).
+ */
 async function blockPosition(
   files: Parameters<typeof rangeChunks>[0],
   uri: string,
   block: ByteBlock,
 ): Promise<string> {
+  const length = block.next - block.offset;
   const line = (await countNewlines(files, uri, block.offset)) + 1;
-  let lines = 0;
-  for (let i = block.bytes.indexOf(0x0a); i !== -1; i = block.bytes.indexOf(0x0a, i + 1)) lines++;
-  if (block.bytes.length > 0 && block.bytes[block.bytes.length - 1] !== 0x0a) lines++;
-  return `${uri}:${line} (a block of ${lines} line${lines === 1 ? '' : 's'} from byte ${block.offset})`;
+  return `${uri}:${line} (the block of ${length} bytes from byte ${block.offset})`;
 }
 
 export const textBlocksReader: InputReader<TextBlocksInputSpec, TextBlock> = {

@@ -1,6 +1,7 @@
 // NDJSON files for people and other tools: tasks write attempt-scoped parts, and finalize copies
 // the committed ones, in task order, to results/<job>/<runId>/<output>/part-00000.ndjson, …
-// Copies are create-only and skipped when present, so a redelivered finalize changes nothing.
+// Copies are create-only, and a redelivered finalize starts after the engine's checkpoint and
+// skips the copies that a dead delivery made past it, so nothing is copied twice.
 
 import { ConfigError } from '../../core/errors.ts';
 import type { FinalizeContext, OutputWriter } from '../types.ts';
@@ -39,15 +40,20 @@ export const ndjsonWriter: OutputWriter<NdjsonOutputSpec> = {
   open: (_spec, ctx) => new NdjsonPartWriter(ctx),
   async finalize(spec, ctx) {
     const folder = resultsFolder(spec, ctx);
-    const files: string[] = [];
-    for (const [i, part] of ctx.parts.entries()) {
-      const name = `${folder}part-${String(i).padStart(5, '0')}.ndjson`;
-      files.push(name);
-      if (await ctx.blobs.stat(name)) continue; // copied by an earlier finalize of this run
-      await ctx.blobs.put(name, ctx.blobs.read(part.name), {
-        createOnly: true,
-        contentType: 'application/x-ndjson',
-      });
+    const files = ctx.parts.map((_, i) => `${folder}part-${String(i).padStart(5, '0')}.ndjson`);
+    // From the checkpoint on. The first parts after it may have been copied by a delivery that died
+    // before recording them: look before copying, until the first one that is missing.
+    let unsure = true;
+    for (let i = ctx.published; i < ctx.parts.length; i++) {
+      const name = files[i]!;
+      unsure &&= (await ctx.blobs.stat(name)) !== undefined;
+      // Create-only: a concurrent delivery's copy of the same part is left as it is.
+      if (!unsure)
+        await ctx.blobs.put(name, ctx.blobs.read(ctx.parts[i]!.name), {
+          createOnly: true,
+          contentType: 'application/x-ndjson',
+        });
+      await ctx.progress(i + 1);
     }
     return {
       target: `${ctx.blobs.location}/${folder}`,

@@ -80,6 +80,27 @@ describe('FsInputFiles', () => {
     });
   });
 
+  test('reusing reads hand out one buffer, with the same bytes and the same pin checks', async () => {
+    await withTempDir(async (dir) => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 5, 'abcdefg\n');
+      await writeFile(join(dir, 'big.txt'), big);
+      const files = new FsInputFiles(dir);
+      const [file] = await files.expand(['big.txt']);
+      const pin = { size: file!.size, version: file!.version! };
+      const reuse = { reuseChunks: true };
+      const copies: Buffer[] = [];
+      const memory = new Set<ArrayBufferLike>();
+      for await (const chunk of files.read('big.txt', { start: 7, end: big.length - 2 }, pin, reuse)) {
+        copies.push(Buffer.from(chunk));
+        memory.add(chunk.buffer);
+      }
+      assert.deepEqual(Buffer.concat(copies), big.subarray(7, big.length - 2));
+      assert.equal(memory.size, 1, 'every chunk is the same memory');
+      await writeFile(join(dir, 'big.txt'), 'shorter\n');
+      await assert.rejects(collect(files.read('big.txt', undefined, pin, reuse)), { name: 'InputError' });
+    });
+  });
+
   test('feeds the text reader from disk', async () => {
     await withTempDir(async (dir) => {
       await fixture(dir);

@@ -37,10 +37,19 @@ async function readAll<S extends InputSpec>(
   for await (const batch of readBatches(reader, spec, descriptor, env)) {
     for (let i = 0; i < batch.values.length; i++) {
       const resume = batch.resumeAfter?.(i);
-      out.push({ value: batch.values[i], position: await batch.position(i), resume });
+      // text-blocks reuses a block's memory for the next one: keep a copy.
+      const value = copyBuffers(batch.values[i]);
+      out.push({ value, position: await batch.position(i), resume });
     }
   }
   return out;
+}
+
+function copyBuffers(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, Buffer.isBuffer(v) ? Buffer.from(v) : v]),
+  );
 }
 
 const roundTrip = (descriptor: unknown): unknown => JSON.parse(JSON.stringify(descriptor)) as unknown;

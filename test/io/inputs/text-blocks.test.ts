@@ -2,7 +2,30 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { textBlocksInput, textBlocksReader } from '../../../src/io/inputs/text-blocks.ts';
-import { gzip, MemoryInputFiles, readSplits, splitContext } from '../helpers.ts';
+import type { SplitContext } from '../../../src/io/types.ts';
+import { gzip, MemoryInputFiles, splitContext } from '../helpers.ts';
+
+interface Read {
+  value: { file: string; offset: number; bytes: Buffer };
+  position: () => string | Promise<string>;
+}
+
+/** Every split's blocks, copied as they are read (a block's memory is reused for the next). */
+async function readSplits(
+  reader: typeof textBlocksReader,
+  spec: ReturnType<typeof textBlocksInput>,
+  shards: number,
+  ctx: SplitContext,
+): Promise<Read[][]> {
+  const out: Read[][] = [];
+  for (const split of await reader.split(spec, shards, ctx)) {
+    const blocks: Read[] = [];
+    for await (const r of reader.read(spec, JSON.parse(JSON.stringify(split.descriptor)), ctx))
+      blocks.push({ value: { ...r.value, bytes: Buffer.from(r.value.bytes) }, position: r.position });
+    out.push(blocks);
+  }
+  return out;
+}
 
 const fileContent = fc
   .record({
@@ -81,7 +104,7 @@ describe('text blocks input', () => {
     );
   });
 
-  test("a block's position names its first line and its size", async () => {
+  test("a block's position names its first line and its bytes", async () => {
     const files = new MemoryInputFiles({ 'a.txt': 'one\ntwo\nthree\nfour\n' });
     const [split] = await readSplits(
       textBlocksReader,
@@ -90,8 +113,8 @@ describe('text blocks input', () => {
       splitContext({ files }),
     );
     assert.deepEqual(await Promise.all(split!.map((r) => r.position())), [
-      'a.txt:1 (a block of 2 lines from byte 0)',
-      'a.txt:3 (a block of 2 lines from byte 8)',
+      'a.txt:1 (the block of 8 bytes from byte 0)',
+      'a.txt:3 (the block of 11 bytes from byte 8)',
     ]);
   });
 
@@ -115,6 +138,22 @@ describe('text blocks input', () => {
       { name: 'InputError', message: /^long\.txt: the line starting at byte offset 3 is longer than/ },
     );
     assert.ok(split, 'the file has a split');
+  });
+
+  test("a block's bytes are reused once the consumer moves on to the next block", async () => {
+    const files = new MemoryInputFiles({ 'a.txt': 'aaaa\nbbbb\n' });
+    const spec = textBlocksInput('a.txt', { blockBytes: 1 });
+    const [split] = await textBlocksReader.split(spec, 1, splitContext({ files }));
+    const seen: Buffer[] = [];
+    for await (const r of textBlocksReader.read(spec, split!.descriptor, splitContext({ files }))) {
+      assert.equal(
+        r.value.bytes.toString(),
+        seen.length === 0 ? 'aaaa\n' : 'bbbb\n',
+        'valid while it is current',
+      );
+      seen.push(r.value.bytes);
+    }
+    assert.equal(seen[0]!.toString(), 'bbbb\n', 'the first block kept without a copy now shows the second');
   });
 
   test('blockBytes out of range is refused with the allowed range', () => {
