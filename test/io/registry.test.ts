@@ -11,8 +11,9 @@ import type { InputReader, OutputWriter } from '../../src/io/types.ts';
 
 describe('io registry', () => {
   test('knows every built-in input and output', () => {
-    assert.deepEqual(knownTypes().inputs.slice(0, 6), [
+    assert.deepEqual(knownTypes().inputs.slice(0, 7), [
       'text',
+      'text-blocks',
       'ndjson',
       'csv',
       'generated',
@@ -28,7 +29,7 @@ describe('io registry', () => {
     assert.throws(() => getInputReader('parquet'), {
       name: 'ConfigError',
       message:
-        /^Unknown input type "parquet"; known input types: text, ndjson, csv, generated, entities, stage.*\. Use a factory such as input\.text\(\), or register a custom reader with registerInputReader\(\)\.$/,
+        /^Unknown input type "parquet"; known input types: text, text-blocks, ndjson, csv, generated, entities, stage.*\. Use a factory such as input\.text\(\), or register a custom reader with registerInputReader\(\)\.$/,
     });
     assert.throws(() => getOutputWriter('gcs'), {
       name: 'ConfigError',
