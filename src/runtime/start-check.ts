@@ -9,11 +9,12 @@ import { buildRun } from '../core/split.ts';
 import { resolveInput } from '../core/stage.ts';
 import type { InputFiles } from '../ports/input-files.ts';
 
-/** File inputs that take their paths from --input, with an example glob for each. */
-const FILE_INPUT_EXAMPLES: Record<string, string> = {
-  text: 'books/*.txt',
-  ndjson: 'orders/*.ndjson',
-  csv: 'data/*.csv',
+/** File inputs that take their paths from --input: what they read, with an example glob. */
+const FILE_INPUT_EXAMPLES: Record<string, { kind: string; example: string }> = {
+  text: { kind: 'text', example: 'books/*.txt' },
+  'text-blocks': { kind: 'text', example: 'books/*.txt' },
+  ndjson: { kind: 'ndjson', example: 'orders/*.ndjson' },
+  csv: { kind: 'csv', example: 'data/*.csv' },
 };
 
 /**
@@ -31,12 +32,12 @@ export async function checkStartInputs(
   // The run record split would build, so the input resolves exactly as it will in the run.
   const run = buildRun(job, message, now.getTime());
   const spec = resolveInput(job, stage, run);
-  const example = FILE_INPUT_EXAMPLES[spec.type];
-  if (example === undefined) return;
+  const input = FILE_INPUT_EXAMPLES[spec.type];
+  if (input === undefined) return;
   const paths = (spec as { paths?: readonly string[] }).paths;
   if (!Array.isArray(paths) || paths.length === 0) {
     throw new ConfigError(
-      `${job.name} reads ${spec.type} files: pass --input PATH_OR_GLOB (e.g. --input '${example}').`,
+      `${job.name} reads ${input.kind} files: pass --input PATH_OR_GLOB (e.g. --input '${input.example}').`,
     );
   }
   await files.expand(paths);

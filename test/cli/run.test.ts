@@ -46,6 +46,12 @@ test('a job that reads files, run without --input, says which kind of files and 
     r.stderr,
     "error: wordcount reads text files: pass --input PATH_OR_GLOB (e.g. --input 'books/*.txt').\n",
   );
+  const blocks = await runCli(['run', 'wordcount-blocks'], dir);
+  assert.equal(blocks.code, 2);
+  assert.equal(
+    blocks.stderr,
+    "error: wordcount-blocks reads text files: pass --input PATH_OR_GLOB (e.g. --input 'books/*.txt').\n",
+  );
   const nd = await runCli(['run', 'sums', '--jobs', FIXTURE_JOBS], dir);
   assert.equal(nd.code, 2);
   assert.equal(
