@@ -80,14 +80,23 @@ async function mergeGroup(
   const reads = openRanges(options.blobs, group);
   const encoder = new ObjectEncoder(options.partitions);
   try {
-    const chunks = mergeSorted(
+    const merged = mergeSorted(
       encoder,
       options.partitions,
       (p) => reads.map((r) => decodeRecords(r.partition(p))),
       options.combine,
     );
+    let written = false;
+    const chunks = (async function* () {
+      yield* merged;
+      written = true;
+    })();
     const { created } = await options.blobs.put(name, chunks, { createOnly: true });
-    if (!created) {
+    // The name is this attempt's own (every claim, slice continuations included, gets a new
+    // attempt number), so an object that exists once this merge was written whole is this very
+    // write: the store applied it, lost the answer, and the client's retry found it. Only a name
+    // found taken before the merge was sent is someone else's.
+    if (!created && !written) {
       throw new TransientError(
         `Intermediate merge run ${name} exists already: another worker holds this attempt. This attempt gives way and the task is retried.`,
       );

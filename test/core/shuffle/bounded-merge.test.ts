@@ -131,6 +131,45 @@ void describe('bounded fan-in merge', () => {
       assert.deepEqual(await reduceView(blobs, merged, true), expected);
     }));
 
+  void test('a merge run the store wrote but answered "exists" (a retried upload) is this attempt\'s own; a name taken before the merge was sent is not', () =>
+    withTempDir(async (dir) => {
+      const files = new FileBlobStore(dir);
+      const sources = await writeSources(files, 9);
+      const expected = await reduceView(files, sources);
+      /** The store with its put replaced. */
+      const withPut = (put: BlobStore['put']): BlobStore =>
+        new Proxy(files, {
+          get: (target, key) => {
+            if (key === 'put') return put;
+            const value: unknown = Reflect.get(target, key);
+            return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+          },
+        });
+      // Applies the write, then answers as a client whose retry met its own first try.
+      const retried = withPut(async (name, data, options) => {
+        const { size } = await files.put(name, data, options);
+        return { created: false, size };
+      });
+      const merged = await mergeToFanIn(sources, {
+        blobs: retried,
+        fanIn: 3,
+        partitions: END - FIRST,
+        runName: (pass, group) => `tmp/run/stage/reduce/t0/a3/m${pass}-${group}`,
+      });
+      assert.deepEqual(await reduceView(files, merged), expected);
+      // Taken before anything was sent: another writer's object; this attempt gives way.
+      const taken = withPut(async () => ({ created: false, size: 0 }));
+      await assert.rejects(
+        mergeToFanIn(sources, {
+          blobs: taken,
+          fanIn: 3,
+          partitions: END - FIRST,
+          runName: (pass, group) => `tmp/run/stage/reduce/t0/a4/m${pass}-${group}`,
+        }),
+        { name: 'TransientError', message: /exists already: another worker holds this attempt/ },
+      );
+    }));
+
   void test('a PartitionedRead hands out each partition of one ranged stream, chunks cut anywhere, skipping partitions', async () => {
     const bytes = Buffer.from('aaaBBccccDDDDDe');
     const lengths = [3, 2, 4, 5, 1];
