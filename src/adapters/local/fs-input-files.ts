@@ -20,6 +20,25 @@ function takeReadBuffer(): Buffer {
   return buffer;
 }
 
+/** The file (or range) read into one buffer, handed out again for every chunk (ReadOptions.reuseChunks). */
+async function* readReusing(path: string, range?: ByteRange): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  const buffer = takeReadBuffer();
+  let position = range?.start ?? 0;
+  const end = range?.end ?? Infinity;
+  try {
+    while (position < end) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    spareReadBuffer = buffer;
+    await handle.close();
+  }
+}
+
 const GLOB_CHARS = /[*?[\]{}]/;
 
 export class FsInputFiles implements InputFiles {
@@ -58,55 +77,18 @@ export class FsInputFiles implements InputFiles {
     if (range && range.end <= range.start) return;
     const path = resolve(this.baseDir, uri);
     if (pinned) checkPinned(uri, await stat(path), pinned);
-    if (options.reuseChunks) {
-      yield* this.#readReusing(uri, path, range, pinned);
-      return;
-    }
     // createReadStream's `end` is inclusive. 1 MiB reads: a quarter of the system calls and chunk
     // steps of the 64 KiB default, which the line and block scanners pay per chunk.
-    const stream = createReadStream(path, {
-      highWaterMark: READ_CHUNK_BYTES,
-      ...(range ? { start: range.start, end: range.end - 1 } : {}),
-    });
+    const chunks: AsyncIterable<Buffer> = options.reuseChunks
+      ? readReusing(path, range)
+      : createReadStream(path, {
+          highWaterMark: READ_CHUNK_BYTES,
+          ...(range ? { start: range.start, end: range.end - 1 } : {}),
+        });
     let bytes = 0;
-    for await (const chunk of stream) {
-      bytes += (chunk as Buffer).length;
-      yield chunk as Buffer;
-    }
-    if (!pinned) return;
-    checkPinned(uri, await stat(path), pinned);
-    const expected = range ? range.end - range.start : pinned.size;
-    if (bytes !== expected)
-      throw changedInput(uri, `${bytes} bytes could be read where ${expected} were planned`);
-  }
-
-  /** `read` into one buffer, handed out again for every chunk (ReadOptions.reuseChunks). */
-  async *#readReusing(
-    uri: string,
-    path: string,
-    range?: ByteRange,
-    pinned?: PinnedFile,
-  ): AsyncIterable<Buffer> {
-    const handle = await open(path, 'r');
-    let bytes = 0;
-    let position = range?.start ?? 0;
-    const end = range?.end ?? Infinity;
-    try {
-      const buffer = takeReadBuffer();
-      try {
-        while (position < end) {
-          const want = Math.min(buffer.length, end - position);
-          const { bytesRead } = await handle.read(buffer, 0, want, position);
-          if (bytesRead === 0) break;
-          position += bytesRead;
-          bytes += bytesRead;
-          yield buffer.subarray(0, bytesRead);
-        }
-      } finally {
-        spareReadBuffer = buffer;
-      }
-    } finally {
-      await handle.close();
+    for await (const chunk of chunks) {
+      bytes += chunk.length;
+      yield chunk;
     }
     if (!pinned) return;
     checkPinned(uri, await stat(path), pinned);

@@ -40,12 +40,11 @@ export async function* scanBlocks(
   const { lastStart, blockBytes } = options;
   let skipping = options.skipFirst;
   let pos = options.start; // offset of the current chunk's first byte
-  // buf[0, used) holds the bytes from blockStart up to the end of the chunks seen.
+  // buf[0, used) holds the bytes from blockStart on; a block is always all of them.
   let buf = takeSpare();
   let used = 0;
   let blockStart = options.start;
   let lineStart = options.start; // where the line being read starts
-  let pendingCut = -1; // after a yield: bytes of buf to drop before appending more
   const append = (bytes: Buffer): void => {
     if (used + bytes.length > buf.length) {
       const bigger = Buffer.allocUnsafe(
@@ -57,28 +56,15 @@ export async function* scanBlocks(
     bytes.copy(buf, used);
     used += bytes.length;
   };
-  /** Drops the block yielded last, keeping the bytes after it. */
-  const dropYielded = (): void => {
-    if (pendingCut < 0) return;
-    buf.copyWithin(0, pendingCut, used);
-    used -= pendingCut;
-    pendingCut = -1;
-  };
-  const take = (end: number): ByteBlock => {
-    const length = end - blockStart;
-    const block = { offset: blockStart, bytes: buf.subarray(0, length), next: end };
-    blockStart = end;
-    pendingCut = length;
+  /** The bytes held as a block; the buffer is reused once the consumer asks for the next one. */
+  const take = (): ByteBlock => {
+    const block = { offset: blockStart, bytes: buf.subarray(0, used), next: blockStart + used };
+    blockStart += used;
+    used = 0;
     return block;
   };
   try {
-    yield* scan();
-  } finally {
-    keepSpare(buf);
-  }
-  async function* scan(): AsyncGenerator<ByteBlock> {
     for await (const chunk of chunks) {
-      dropYielded();
       let from = 0;
       if (skipping) {
         const nl = chunk.indexOf(NL);
@@ -97,8 +83,7 @@ export async function* scanBlocks(
         const nl = chunk.indexOf(NL, Math.max(from, endsAfter - pos));
         if (nl === -1) break;
         append(chunk.subarray(from, nl + 1));
-        yield take(pos + nl + 1);
-        dropYielded();
+        yield take();
         if (pos + nl >= lastStart) return;
         from = nl + 1;
       }
@@ -108,9 +93,10 @@ export async function* scanBlocks(
       pos += chunk.length;
       if (pos - lineStart > max) throw lineTooLong(options.file ?? 'the input', lineStart, max);
     }
-    dropYielded();
     // The range's last block: its lines run to the end of the stream (the last may lack a '\n').
-    if (!skipping && used > 0 && blockStart <= lastStart) yield take(blockStart + used);
+    if (!skipping && used > 0 && blockStart <= lastStart) yield take();
+  } finally {
+    keepSpare(buf);
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { ConfigError } from '../../core/errors.ts';
 import { recordsOf } from '../batches.ts';
+import type { InputFiles } from '../../ports/input-files.ts';
 import type { InputReader, RecordBatch } from '../types.ts';
 import { scanBlocks, type ByteBlock } from './block-scanner.ts';
 import { countNewlines, rangeChunks, restOfRange, scanOptions } from './file-lines.ts';
@@ -68,7 +69,7 @@ const BOM = [0xef, 0xbb, 0xbf];
 async function* blockBatches(
   spec: TextBlocksInputSpec,
   descriptor: unknown,
-  files: Parameters<typeof rangeChunks>[0],
+  files: InputFiles,
 ): AsyncGenerator<RecordBatch<TextBlock>> {
   const ranges = rangesOf(descriptor);
   const blockBytes = spec.blockBytes ?? DEFAULT_BLOCK_BYTES;
@@ -98,11 +99,7 @@ function withoutByteOrderMark(block: ByteBlock): { offset: number; bytes: Buffer
  * "data/a.txt:120 (the block of 4194330 bytes from byte 4096)": the line number is counted from the
  * file, only when an error needs it (the block's own memory may hold the next block by then).
  */
-async function blockPosition(
-  files: Parameters<typeof rangeChunks>[0],
-  uri: string,
-  block: ByteBlock,
-): Promise<string> {
+async function blockPosition(files: InputFiles, uri: string, block: ByteBlock): Promise<string> {
   const length = block.next - block.offset;
   const line = (await countNewlines(files, uri, block.offset)) + 1;
   return `${uri}:${line} (the block of ${length} bytes from byte ${block.offset})`;
