@@ -15,6 +15,7 @@ import { GcsInputFiles } from '../adapters/gcp/gcs-input-files.ts';
 import { PubSubMessageBus } from '../adapters/gcp/pubsub-message-bus.ts';
 import type { EngineEnv } from '../core/env.ts';
 import type { Logger } from '../core/logger.ts';
+import { functionTaskLimitMillis } from '../core/slice-clock.ts';
 import type { JobRegistry } from '../core/registry.ts';
 import { loadJobs, userJobModules } from '../runtime/job-modules.ts';
 import { parseCloudConfig, type CloudConfig } from './config.ts';
@@ -80,6 +81,7 @@ export async function createCloudEnv(config: CloudConfig, options: CloudEnvOptio
     leaseMillis: config.leaseSeconds * 1000,
     // A task past this commits a slice and continues in a new message (the 540 s limit).
     taskBudgetMillis: config.taskBudgetSeconds * 1000,
+    taskLimitMillis: functionTaskLimitMillis(config.taskBudgetSeconds * 1000),
     now: options.now ?? Date.now,
   };
   return {

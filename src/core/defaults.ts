@@ -19,6 +19,13 @@ export const DEFAULTS = {
    * runs have no budget (EngineEnv.taskBudgetMillis undefined).
    */
   cloudTaskBudgetMillis: 420_000,
+  /**
+   * Cloud functions: how far past its budget a slice whose setup ate the budget may work
+   * (EngineEnv.taskLimitMillis): half the 60 s terraform keeps between the budget and the timeout.
+   */
+  cloudSliceExtensionMillis: 30_000,
+  /** …and never past this, whatever the budget (event functions are killed at 540 s). */
+  cloudSliceLimitMillis: 510_000,
   /** Backoff between attempts of a failed task: initial * 2^(failures-1), capped. */
   retryInitialMillis: 500,
   retryMaxMillis: 30_000,

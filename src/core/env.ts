@@ -31,6 +31,13 @@ export interface EngineEnv {
    * in a new message (cloud functions are killed at 540 s). Undefined: no budget (local runs).
    */
   taskBudgetMillis?: number;
+  /**
+   * The latest a slice may end, counted like the budget: a slice whose setup (index, sources,
+   * merge passes, skipping what earlier slices did) took longer than its budget works on as long as
+   * the setup took, up to this (SliceClock). Default (or below the budget): the budget. The cloud
+   * sets the budget plus half of the 60 s terraform keeps between the budget and the timeout.
+   */
+  taskLimitMillis?: number;
   now: () => number;
   /** Counts what the current handler uses (set by dispatch through metered-env.ts). */
   usage?: UsageMeter;

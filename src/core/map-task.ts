@@ -45,7 +45,7 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
 
   // Records of earlier slices, so progress reports count on from where the task was.
   const before = task.counters?.['map-records'] ?? 0;
-  const clock = new SliceClock(exec.deadline, env.now);
+  const clock = new SliceClock(exec.slice, env.now);
   let checkpoint: unknown;
   let last: RecordBatch<unknown> | undefined; // the batch of the record done last, and its index
   let lastIndex = 0;

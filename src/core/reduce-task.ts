@@ -56,7 +56,7 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
 
   const resume = checkpointOf(task.checkpoint);
   const before = task.counters?.['reduce-keys'] ?? 0;
-  const clock = new SliceClock(exec.deadline, env.now);
+  const clock = new SliceClock(exec.slice, env.now);
   const outputs = openTaskOutputs(exec);
   let keys = 0;
   let last: { partition: number; key: EncodedKey } | undefined;

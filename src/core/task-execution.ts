@@ -2,6 +2,7 @@
 // position it happened at. Kept apart from task-runner.ts so the bodies don't import their runner.
 
 import type { EngineEnv } from './env.ts';
+import type { SliceWindow } from './slice-clock.ts';
 import type { Job } from './job.ts';
 import type { Counters, RunRecord, TaskOutput, TaskRecord } from './records.ts';
 
@@ -19,10 +20,10 @@ export interface TaskExecution {
   task: TaskRecord;
   signal: AbortSignal;
   /**
-   * Epoch millis (env.now()) after which the body ends its slice at the next record or key it can
-   * resume from, having done at least one; undefined: no budget, run to the end.
+   * When the body ends its slice at the next record or key it can resume from, having done at
+   * least one (SliceClock); undefined: no budget, run to the end.
    */
-  deadline?: number;
+  slice?: SliceWindow;
 }
 
 const POSITION = Symbol.for('cloudreduce.position');

@@ -84,7 +84,10 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   let result: TaskResult;
   try {
     const exec: TaskExecution = { env: { ...env, logger: log }, job, run, task, signal: abort.signal };
-    if (env.taskBudgetMillis !== undefined) exec.deadline = started + env.taskBudgetMillis;
+    if (env.taskBudgetMillis !== undefined) {
+      const deadline = started + env.taskBudgetMillis;
+      exec.slice = { started, deadline, limit: Math.max(deadline, started + (env.taskLimitMillis ?? 0)) };
+    }
     result = task.phase === 'map' ? await executeMap(exec) : await executeReduce(exec);
   } catch (err) {
     stopRenewing();

@@ -4,6 +4,7 @@
 
 import type { EngineEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
+import { functionTaskLimitMillis } from '../../src/core/slice-clock.ts';
 import type { BlobData, BlobStore, PutOptions } from '../../src/ports/blob-store.ts';
 import type { EntityStore } from '../../src/ports/entity-store.ts';
 import type { InputFiles } from '../../src/ports/input-files.ts';
@@ -92,8 +93,12 @@ export function processEnv(world: World, proc: Proc): EngineEnv {
     scratchDir: '/nonexistent/cloudreduce-sim-scratch',
     workerId: `w${proc.id}`,
     leaseMillis: world.config.leaseMillis,
+    // The cloud's budget and limit: the simulated function is killed at 540 s too (world.ts).
     ...(world.config.taskBudgetMillis !== undefined
-      ? { taskBudgetMillis: world.config.taskBudgetMillis }
+      ? {
+          taskBudgetMillis: world.config.taskBudgetMillis,
+          taskLimitMillis: functionTaskLimitMillis(world.config.taskBudgetMillis),
+        }
       : {}),
     now: () => sched.now,
     repeat: (millis, tick) => sched.repeat(proc, millis, tick),

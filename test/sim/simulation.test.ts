@@ -37,3 +37,39 @@ test('a seed replays the same interleaving, step for step', async () => {
     assert.deepEqual(a.trace, b.trace);
   }
 });
+
+// Seeds the soak of the widened space found, kept as regressions. Their scenarios are drawn by
+// scenario.ts: the test checks each still draws what it was found with, so a change of the
+// generator cannot silently turn them into different, easier scenarios.
+const SOAK_FOUND: { seed: number; draws: string; why: string }[] = [
+  // A sliced reduce restarted its merge on every slice and a slice ended at its deadline after one
+  // key: with a budget shorter than that setup, hundreds of slices, and the run outlived the
+  // 240-tick bound still RUNNING (SliceClock: a slice now works at least as long as its setup).
+  ...[807529, 809768, 811593, 819400, 830083, 923816].map((seed) => ({
+    seed,
+    draws: 'task budget',
+    why: 'sliced reduce whose setup outlasts its budget',
+  })),
+  // A merge run the attempt itself wrote (applied, answer lost, the retry found it) failed the
+  // attempt, and at maxAttempts the run (bounded-merge.ts).
+  ...[806663, 813913, 827310, 912324].map((seed) => ({
+    seed,
+    draws: 'profile',
+    why: 'merge run found "exists" after its own ambiguous write',
+  })),
+];
+
+test('the seeds the soak found keep every invariant', async () => {
+  for (const { seed, draws, why } of SOAK_FOUND) {
+    const result = await simulate(seed, { trace: false });
+    assert.ok(
+      result.description.includes(draws),
+      `seed ${seed} no longer draws "${draws}": ${result.description}`,
+    );
+    assert.deepEqual(
+      result.violations,
+      [],
+      `seed ${seed} (${why}): npm run simulate -- --seed ${seed} --trace`,
+    );
+  }
+});
