@@ -6,15 +6,18 @@
 //
 // At its time budget the task stops between keys, closes its parts as a slice and checkpoints the
 // partition and the last key it reduced; the merge is key-sorted, so the next slice merges the same
-// objects again, skips the partitions before and every key up to the checkpoint.
+// objects again, skips the partitions before and every key up to the checkpoint. When this task's
+// sources needed merge passes, the slice hands the merged runs on (a sources object named in the
+// checkpoint), so merge passes run once per task, not once per slice.
 
+import type { BlobStore } from '../ports/blob-store.ts';
 import { CounterSet, taskContext } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { NonRetryableError } from './errors.ts';
 import type { MapReduceStage } from './job.ts';
 import type { EncodedKey, Key } from './keys.ts';
 import type { ReduceSplit } from './shuffle-index.ts';
-import { readRangeSources } from './shuffle-index.ts';
+import { readRangeSources, type RangeSource } from './shuffle-index.ts';
 import { SliceClock } from './slice-clock.ts';
 import { openTaskOutputs } from './task-outputs.ts';
 import type { TaskExecution, TaskResult } from './task-execution.ts';
@@ -26,6 +29,8 @@ import { groupPartition } from './shuffle/merge.ts';
 export interface ReduceCheckpoint {
   partition: number;
   afterKey: string;
+  /** Object holding the merged sources (RangeSource[] JSON) the next slice reads instead of merging. */
+  sources?: string;
 }
 
 export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
@@ -41,20 +46,23 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   // order, which keeps the order of equal keys' values the same however map tasks were sliced.
   const width = split.end - split.first;
   const sliceTag = task.slices?.length ? `-s${task.slices.length}` : '';
+  const attemptPrefix = `tmp/${run.runId}/${stage.name}/reduce/${task.taskId}/a${task.attempt}${sliceTag}`;
+  const resume = checkpointOf(task.checkpoint);
   let mergeRuns = 0;
-  const sources = await mergeToFanIn(await readRangeSources(env.blobs, split), {
-    blobs: env.blobs,
-    fanIn: env.reduceFanIn ?? DEFAULTS.reduceMergeFanIn,
-    partitions: width,
-    runName: (pass, group) => {
-      mergeRuns++;
-      return `tmp/${run.runId}/${stage.name}/reduce/${task.taskId}/a${task.attempt}${sliceTag}/m${pass}-${group}`;
-    },
-    ...(combine ? { combine } : {}),
-  });
+  const sources = resume?.sources
+    ? await readSources(env.blobs, resume.sources, width)
+    : await mergeToFanIn(await readRangeSources(env.blobs, split), {
+        blobs: env.blobs,
+        fanIn: env.reduceFanIn ?? DEFAULTS.reduceMergeFanIn,
+        partitions: width,
+        runName: (pass, group) => {
+          mergeRuns++;
+          return `${attemptPrefix}/m${pass}-${group}`;
+        },
+        ...(combine ? { combine } : {}),
+      });
   const reads = openRanges(env.blobs, sources);
 
-  const resume = checkpointOf(task.checkpoint);
   const before = task.counters?.['reduce-keys'] ?? 0;
   const clock = new SliceClock(exec.slice, env.now);
   const outputs = openTaskOutputs(exec);
@@ -79,6 +87,8 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
             partition: last.partition,
             afterKey: Buffer.from(last.key, 'latin1').toString('base64'),
           };
+          if (resume?.sources) checkpoint.sources = resume.sources;
+          else if (mergeRuns > 0) checkpoint.sources = await writeSources(env.blobs, attemptPrefix, sources);
           break partitions;
         }
         last = { partition: p, key: group.encodedKey };
@@ -112,10 +122,43 @@ export async function executeReduce(exec: TaskExecution): Promise<TaskResult> {
   }
 }
 
-function checkpointOf(checkpoint: unknown): { partition: number; afterKey: EncodedKey } | undefined {
+function checkpointOf(
+  checkpoint: unknown,
+): { partition: number; afterKey: EncodedKey; sources?: string } | undefined {
   const c = checkpoint as Partial<ReduceCheckpoint> | undefined;
   if (typeof c?.afterKey !== 'string' || typeof c.partition !== 'number') return undefined;
-  return { partition: c.partition, afterKey: Buffer.from(c.afterKey, 'base64').toString('latin1') };
+  const afterKey = Buffer.from(c.afterKey, 'base64').toString('latin1');
+  return typeof c.sources === 'string'
+    ? { partition: c.partition, afterKey, sources: c.sources }
+    : { partition: c.partition, afterKey };
+}
+
+/**
+ * Writes the merged sources a slice hands on. The name is this attempt's own (every claim gets a
+ * new attempt number), so an object already there is this very write, applied and retried.
+ */
+async function writeSources(
+  blobs: BlobStore,
+  attemptPrefix: string,
+  sources: RangeSource[],
+): Promise<string> {
+  const name = `${attemptPrefix}/sources.json`;
+  await blobs.put(name, Buffer.from(JSON.stringify(sources)), { createOnly: true });
+  return name;
+}
+
+/** The merged sources an earlier slice of this task handed on (committed, so written whole). */
+async function readSources(blobs: BlobStore, name: string, width: number): Promise<RangeSource[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.read(name)) chunks.push(chunk);
+  const sources = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RangeSource[];
+  if (!Array.isArray(sources) || sources.some((s) => s.lengths?.length !== width))
+    throw new NonRetryableError(
+      `The merged sources ${name} an earlier slice of this reduce task handed on do not match its ` +
+        `${width} partitions: the object was changed after it was written (nothing but this task writes ` +
+        'under tmp/<run>/). Start the run again.',
+    );
+  return sources;
 }
 
 function reduceSplitOf(split: unknown, taskId: string): ReduceSplit {

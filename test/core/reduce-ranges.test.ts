@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wordcount } from '../../jobs/wordcount.ts';
+import { mergePasses } from '../../src/core/shuffle/bounded-merge.ts';
 import { defineJob, input, output, type Values } from '../../src/index.ts';
 import { writeZipfText } from '../../src/samples/zipf-text.ts';
 import { runJob, type RunJobOptions, type RunJobResult } from '../../src/testing.ts';
@@ -63,6 +64,20 @@ void describe('reduce over partition ranges', () => {
     assert.ok(sliced.run.stages[0]!.reduceTasks! > 1);
     assert.deepEqual(byKey(sliced.outputs.rows!, 'key'), byKey(plain.outputs.rows!, 'key'));
     assert.equal(plain.outputs.rows!.length, 9);
+  });
+
+  void test('a sliced reduce merges its sources once and hands the merged runs to its next slices', async () => {
+    // One reduce task over 40 sources (every map record a slice), fan-in 2, a slice per key: the
+    // merge passes' runs are counted once, not once per slice (9 keys, so 9 slices).
+    const small = orderedValues(40, 3, 9);
+    const plain = await run(small, {});
+    const sliced = await run(small, { shuffle: { reduceFanIn: 2 }, taskBudgetMillis: 0 });
+    assert.equal(sliced.run.stages[0]!.reduceTasks, 1);
+    const once = mergePasses(40, 2)
+      .flat()
+      .filter(([start, end]) => end - start > 1).length;
+    assert.equal(sliced.run.stages[0]!.counters!['reduce-merge-runs'], once);
+    assert.deepEqual(byKey(sliced.outputs.rows!, 'key'), byKey(plain.outputs.rows!, 'key'));
   });
 
   void test('wordcount with its combiner in the merge passes, on worker threads, counts the same', async () => {

@@ -100,6 +100,8 @@ export function processEnv(world: World, proc: Proc): EngineEnv {
           taskLimitMillis: functionTaskLimitMillis(world.config.taskBudgetMillis),
         }
       : {}),
+    ...(world.config.reduceTaskBytes !== undefined ? { reduceTaskBytes: world.config.reduceTaskBytes } : {}),
+    ...(world.config.reduceFanIn !== undefined ? { reduceFanIn: world.config.reduceFanIn } : {}),
     now: () => sched.now,
     repeat: (millis, tick) => sched.repeat(proc, millis, tick),
   };

@@ -193,8 +193,8 @@ export function snapshot(world: World, run: RunRecord): string {
 
 /**
  * Counters of how the work was cut, not of what it computed: spills follow the memory budget, and
- * merge runs the number of map slices (a reduce slice also redoes its merge), which follows the
- * virtual time at which each task reached its budget. Every other counter must match exactly.
+ * merge runs the fan-in and the number of map slices, which follows the virtual time at which each
+ * task reached its budget. Every other counter must match exactly.
  */
 const WORK_COUNTERS = ['map-spills', 'reduce-merge-runs'];
 
@@ -206,8 +206,9 @@ function withoutWorkCounters(
 }
 
 /**
- * The same job on the same input in a fault-free world, and unsliced: slicing must not change a
- * run's output, not even the order of records (ARCHITECTURE.md, Slices). Cached per job, input,
+ * The same job on the same input in a fault-free world, unsliced, with the default reduce plan:
+ * slicing, partition ranges and merge passes must not change a run's output, not even the order
+ * of records (ARCHITECTURE.md, Slices). Cached per job, input,
  * shards and partitions (the attempt limit changes nothing in a fault-free run).
  */
 function reference(s: Scenario, withLateFile: boolean): Promise<string> {
@@ -216,7 +217,13 @@ function reference(s: Scenario, withLateFile: boolean): Promise<string> {
   let cached = references.get(key);
   if (!cached) {
     cached = (async () => {
-      const { taskBudgetMillis: _budget, ...config } = worldConfig(s, FAULT_FREE);
+      // Unsliced, and one reduce task with one merge: neither may change a run's output.
+      const {
+        taskBudgetMillis: _budget,
+        reduceTaskBytes: _bytes,
+        reduceFanIn: _fanIn,
+        ...config
+      } = worldConfig(s, FAULT_FREE);
       const world = new World({ ...config, seed: 1 }, ALL_JOBS);
       for (const [uri, text] of Object.entries(s.files)) world.files.files.set(uri, Buffer.from(text));
       if (withLateFile && s.lateFile) world.files.files.set(s.lateFile.uri, Buffer.from(s.lateFile.text));

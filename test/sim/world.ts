@@ -27,6 +27,8 @@ export interface WorldConfig {
   /** Sweeper ticks after which a run that has not ended is stuck. */
   maxTicks: number;
   taskBudgetMillis?: number;
+  reduceTaskBytes?: number;
+  reduceFanIn?: number;
   /** A second sweeper runs at the same tick with this probability. */
   concurrentSweeper: number;
 }
