@@ -12,6 +12,7 @@ import { encodeKey, partitionOf } from '../keys.ts';
 import type { EncodedKey, Key } from '../keys.ts';
 import { runCombine } from './combine.ts';
 import type { CombineFn } from './combine.ts';
+import { sortByKey } from './sort-keys.ts';
 import { checkValue, estimateValueBytes, valueToJson } from './value-json.ts';
 
 /** One key of a spill and its values as JSON, in emit order (or as combine returned them). */
@@ -232,8 +233,8 @@ function add(run: SortedRun, key: EncodedKey, values: string[]): void {
   run[partitionOf(key, run.length)]!.push({ key, values });
 }
 
-/** Keys are distinct, except strings with lone surrogates that share an encoding; sort is stable. */
+/** Keys are distinct here (each buffer is a Map by key); the sort is stable all the same. */
 function sortRun(run: SortedRun): SortedRun {
-  for (const groups of run) groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const groups of run) sortByKey(groups);
   return run;
 }
