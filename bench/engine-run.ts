@@ -2,7 +2,7 @@
 // child), then, outside the measurement, its run record and tasks (`status --json`) and its
 // table (`query --json`), checked against the hand loop's counts.
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,8 @@ import { measureNode, type Measurement } from './measure.ts';
 import { phaseSeconds, type PhaseSeconds } from './phases.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'cloudreduce.js');
+/** dist/'s CLI, what an installed package runs (built by the benchmark first: buildPackage). */
+const CLI = join(ROOT, 'bench', 'built-cli.js');
 const MiB = 1024 * 1024;
 
 export interface EngineSettings {
@@ -41,6 +42,11 @@ export function engineArgs(settings: EngineSettings): string[] {
   if (settings.memoryBudgetBytes !== undefined)
     args.push('--memory-budget', `${settings.memoryBudgetBytes / MiB}MiB`);
   return args;
+}
+
+/** Builds dist/ (npm run build) so the engine cases measure what a project that installs cloudreduce runs. */
+export function buildPackage(): void {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, stdio: 'ignore' });
 }
 
 export async function runEngine(

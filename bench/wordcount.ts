@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { assertSameCounts, readHandCounts, readUniqCounts, type Counts } from './counts.ts';
-import { engineArgs, runEngine, type EngineSettings } from './engine-run.ts';
+import { buildPackage, engineArgs, runEngine, type EngineSettings } from './engine-run.ts';
 import { ensureInput } from './input.ts';
 import { measureBash, measureNode } from './measure.ts';
 import {
@@ -118,7 +118,7 @@ async function benchSize(size: SizeSettings, options: BenchOptions): Promise<voi
     },
     ...engineCases(size).map(({ name, settings }) => ({
       name,
-      command: `node bin/cloudreduce.js run ${settings.job} --input ${shown} ${engineArgs(settings).join(' ')} --data-dir TMP --json`,
+      command: `node bench/built-cli.js run ${settings.job} --input ${shown} ${engineArgs(settings).join(' ')} --data-dir TMP --json`,
       measure: async () => {
         const sample = await runEngine(settings, input, reference(), { probeFile, keep: options.keep });
         if (options.keep) log(`  data dir kept: ${sample.dataDir}`);
@@ -255,7 +255,11 @@ const formatLoad = (load: number[]) => load.map((l) => l.toFixed(2)).join(' ');
 try {
   const options = parseBenchArgs(process.argv.slice(2));
   if (options.help) console.log(USAGE);
-  else for (const size of options.sizes) await benchSize(size, options);
+  else {
+    console.error('building dist/ (npm run build): the engine cases run what an installed package runs');
+    buildPackage();
+    for (const size of options.sizes) await benchSize(size, options);
+  }
 } catch (err) {
   console.error(`\nbenchmark failed: ${(err as Error).message}`);
   process.exitCode = 1;

@@ -122,6 +122,7 @@ export class LocalRuntime {
     const runId = message.runId ?? newRunId(message.job, Date.now());
     this.#hold(runId);
     await this.bus.publish('jobs', [{ data: { ...message, runId } }]);
+    this.#prefetchWarehouse(message.job);
     return runId;
   }
 
@@ -132,6 +133,21 @@ export class LocalRuntime {
   async resume(runId: string): Promise<void> {
     this.#hold(runId);
     await resumeRun(this.env, runId, { releaseRunning: true });
+    const run = await this.adapters.state.getRun(runId);
+    if (run) this.#prefetchWarehouse(run.job);
+  }
+
+  /**
+   * A job with a table output loads DuckDB in finalize, when nothing else runs; so the main thread,
+   * idle while the workers map, loads the module once they are up. Without workers (tasks on this
+   * thread) it would only move the cost, so it waits for finalize.
+   */
+  #prefetchWarehouse(jobName: string): void {
+    if (!this.#pool || !this.env.jobs.has(jobName)) return;
+    const outputs = this.env.jobs.get(jobName).stages.flatMap((s) => Object.values(s.def.outputs ?? {}));
+    // An output given as a function of the params may be a table: load it too.
+    if (!outputs.some((o) => typeof o === 'function' || o.type === 'table')) return;
+    void this.#pool.ready.then(() => this.adapters.warehouse.prefetch());
   }
 
   /** Waits until the run leaves RUNNING, sweeping on a timer; `onTick` sees the run each time. */

@@ -57,6 +57,11 @@ export class WorkerPool {
     for (let i = 0; i < options.size; i++) this.#slots.push(this.#spawn(i));
   }
 
+  /** Resolves once every first worker has loaded and said it is ready. */
+  get ready(): Promise<void> {
+    return Promise.all(this.#slots.map((s) => s.ready)).then(() => undefined);
+  }
+
   /** Runs a map or reduce message on a worker through the shared dispatch policy. */
   run(topic: Topic, message: IncomingMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
