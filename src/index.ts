@@ -10,6 +10,7 @@ export type {
   StageRef,
   MapReduceStage,
   MapOnlyStage,
+  MapTaskHooks,
 } from './core/job.ts';
 export { param } from './core/params.ts';
 export type { ParamSpec } from './core/params.ts';

@@ -65,8 +65,21 @@ export interface StageBase<P> {
   badRecords?: 'fail' | 'skip';
 }
 
-export interface MapReduceStage<P, I, K extends Key, V, O> extends StageBase<P> {
-  map(record: I, emit: KeyValueEmit<K, V>, ctx: JobContext<P>): Awaitable<void>;
+/**
+ * State a map task keeps across its records (in-mapper combining), made fresh for every execution:
+ * `mapStart` builds it before the first record of each map task attempt and of each slice, `map`
+ * gets it as its fourth argument, and `mapEnd` emits what it holds after the last record, before
+ * the task (or slice) seals its output. An attempt that fails never reaches `mapEnd`: its emits
+ * are discarded and the next attempt starts from a new state, so nothing is counted twice.
+ */
+export interface MapTaskHooks<P, T, E> {
+  mapStart?(ctx: JobContext<P>): T;
+  mapEnd?(emit: E, ctx: JobContext<P>, state: T): Awaitable<void>;
+}
+
+export interface MapReduceStage<P, I, K extends Key, V, O, T = undefined>
+  extends StageBase<P>, MapTaskHooks<P, T, KeyValueEmit<K, V>> {
+  map(record: I, emit: KeyValueEmit<K, V>, ctx: JobContext<P>, state: T): Awaitable<void>;
   /**
    * Optional, associative and commutative: replaces some values of a key by fewer values. Runs in
    * map tasks (hash aggregation before the shuffle) and in reduce tasks (before `reduce`).
@@ -79,14 +92,15 @@ export interface MapReduceStage<P, I, K extends Key, V, O> extends StageBase<P> 
   memoryBudgetBytes?: number;
 }
 
-export interface MapOnlyStage<P, I, O> extends StageBase<P> {
-  map(record: I, emit: RecordEmit<O>, ctx: JobContext<P>): Awaitable<void>;
+export interface MapOnlyStage<P, I, O, T = undefined>
+  extends StageBase<P>, MapTaskHooks<P, T, RecordEmit<O>> {
+  map(record: I, emit: RecordEmit<O>, ctx: JobContext<P>, state: T): Awaitable<void>;
   reduce?: undefined;
   combine?: undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStage<P = any> = MapReduceStage<P, any, any, any, any> | MapOnlyStage<P, any, any>;
+export type AnyStage<P = any> = MapReduceStage<P, any, any, any, any, any> | MapOnlyStage<P, any, any, any>;
 
 export interface JobMeta<S extends ParamSchema> {
   name: string;
@@ -113,11 +127,11 @@ export interface Job {
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** A single-stage job. */
-export function defineJob<S extends ParamSchema, I, K extends Key, V, O>(
-  def: JobMeta<S> & MapReduceStage<ParamValues<S>, I, K, V, O>,
+export function defineJob<S extends ParamSchema, I, K extends Key, V, O, T = undefined>(
+  def: JobMeta<S> & MapReduceStage<ParamValues<S>, I, K, V, O, T>,
 ): Job;
-export function defineJob<S extends ParamSchema, I, O>(
-  def: JobMeta<S> & MapOnlyStage<ParamValues<S>, I, O>,
+export function defineJob<S extends ParamSchema, I, O, T = undefined>(
+  def: JobMeta<S> & MapOnlyStage<ParamValues<S>, I, O, T>,
 ): Job;
 /** A multi-stage job: stages run in order; a stage may read an earlier one with `fromStage`. */
 export function defineJob<S extends ParamSchema>(
@@ -145,6 +159,13 @@ export function defineJob(def: JobMeta<ParamSchema> & ({ stages: AnyStage[] } | 
     seen.add(name);
     if (typeof s.map !== 'function')
       throw new ConfigError(`Job "${def.name}", stage "${name}": map must be a function.`);
+    for (const hook of ['mapStart', 'mapEnd'] as const) {
+      if (s[hook] !== undefined && typeof s[hook] !== 'function')
+        throw new ConfigError(
+          `Job "${def.name}", stage "${name}": ${hook} must be a function (got ${typeof s[hook]}); leave it out if the map keeps no state across records.`,
+        );
+    }
+
     if (s.combine && !s.reduce) {
       throw new ConfigError(
         `Job "${def.name}", stage "${name}": combine needs a reduce; a map-only stage writes its records directly.`,

@@ -2,6 +2,8 @@
 // shuffle object for this attempt; (map-only) write records straight to the outputs. At its time
 // budget the task stops after the current record, seals what it has as a slice (a shuffle object,
 // closed parts) and returns the reader's checkpoint: the next slice reads the rest of the split.
+// A stage's mapStart/mapEnd (job.ts, MapTaskHooks) bracket every execution: state made fresh
+// before the first record, emitted after the last, before the task or slice seals its output.
 
 import { join } from 'node:path';
 import { CounterSet, taskContext } from './context.ts';
@@ -41,7 +43,9 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
       })
     : undefined;
   const emit = collector ? (key: Key, value: unknown) => collector.emit(key, value) : outputs.emit;
-  const map = def.map as (record: unknown, emit: unknown, c: typeof ctx) => unknown;
+  const map = def.map as (record: unknown, emit: unknown, c: typeof ctx, state: unknown) => unknown;
+  // The task's own state across records (MapTaskHooks): fresh for every attempt and slice.
+  let state: unknown;
 
   // Records of earlier slices, so progress reports count on from where the task was.
   const before = task.counters?.['map-records'] ?? 0;
@@ -52,6 +56,11 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
   let records = 0;
   let sinceProgress = 0;
   try {
+    try {
+      state = def.mapStart?.(ctx);
+    } catch (err) {
+      throw atPosition(err, 'mapStart, before the first record');
+    }
     reading: for await (const batch of readBatches(reader, spec, task.checkpoint ?? task.split, io)) {
       if (signal.aborted) throw signal.reason;
       const { values, bad } = batch;
@@ -80,7 +89,7 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
         }
         records++;
         try {
-          const pending = map(values[i], emit, ctx);
+          const pending = map(values[i], emit, ctx, state);
           if (pending instanceof Promise) await pending;
         } catch (err) {
           throw atPosition(err, await batch.position(i));
@@ -96,6 +105,19 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
     }
     env.onProgress?.({ runId: run.runId, taskId: task.taskId, records: before + records });
     counters.add('map-records', records);
+    if (def.mapEnd) {
+      try {
+        const pending = def.mapEnd(emit as never, ctx, state);
+        if (pending instanceof Promise) await pending;
+      } catch (err) {
+        throw atPosition(
+          err,
+          `mapEnd, after ${records} records${checkpoint === undefined ? '' : ' (a slice)'}`,
+        );
+      }
+      if (collector?.overBudget) await collector.spill();
+      if (!collector) await outputs.settle();
+    }
 
     const resume = checkpoint === undefined ? {} : { checkpoint };
     if (!collector)

@@ -20,13 +20,21 @@ export const simSquares = defineJob({
   outputs: { squares: output.table('sim_squares', { n: 'INT64', square: 'INT64' }, { mode: 'truncate' }) },
 });
 
-/** Map-reduce → entities (keyed upserts written by the reduce tasks themselves). */
+/**
+ * Map-reduce → entities (keyed upserts written by the reduce tasks themselves), summed in the map
+ * task first (mapStart/mapEnd): tasks run at once in one process here, slices and dead attempts
+ * come and go, and each execution's state must stay its own.
+ */
 export const simEntities = defineJob({
   name: 'sim-entities',
-  description: 'simulator: map-reduce, integers → entities',
+  description: 'simulator: map-reduce, integers → entities, combined in the mapper',
   input: input.integers(30),
-  map(i: number, emit: (key: string, n: number) => void) {
-    emit(`k${i % 7}`, i);
+  mapStart: () => new Map<string, number>(),
+  map(i: number, _emit: (key: string, n: number) => void, _ctx, sums: Map<string, number>) {
+    sums.set(`k${i % 7}`, (sums.get(`k${i % 7}`) ?? 0) + i);
+  },
+  mapEnd(emit, _ctx, sums) {
+    for (const [key, n] of sums) emit(key, n);
   },
   async reduce(key: string, values: Values<number>, emit: (e: unknown) => void) {
     let total = 0;
