@@ -172,7 +172,7 @@ function checkCompanion(world: World, s: Scenario): void {
 
 /** What a run produced, as one comparable string: counters and every output's records, in order. */
 export function snapshot(world: World, run: RunRecord): string {
-  const stages = run.stages.map((stage) => {
+  const stages = run.stages.map((stage, i) => {
     const outputs: Record<string, unknown> = {};
     for (const [name, summary] of Object.entries(stage.outputs ?? {})) {
       if (summary.type === 'table') outputs[name] = world.warehouse.tables.get(summary.target) ?? [];
@@ -186,7 +186,11 @@ export function snapshot(world: World, run: RunRecord): string {
           .join('');
       else outputs[name] = summary.rows;
     }
-    return { counters: withoutWorkCounters(stage.counters), outputs };
+    // A stage that combines in the mapper emits once per key per execution (mapStart/mapEnd): its
+    // emits follow the slices, so they count how the work was cut there.
+    const def = world.jobs.has(run.job) ? world.jobs.get(run.job).stages[i]?.def : undefined;
+    const cut = def?.mapEnd ? [...WORK_COUNTERS, 'map-emits'] : WORK_COUNTERS;
+    return { counters: withoutWorkCounters(stage.counters, cut), outputs };
   });
   return JSON.stringify(stages);
 }
@@ -194,15 +198,17 @@ export function snapshot(world: World, run: RunRecord): string {
 /**
  * Counters of how the work was cut, not of what it computed: spills follow the memory budget, and
  * merge runs the fan-in and the number of map slices, which follows the virtual time at which each
- * task reached its budget. Every other counter must match exactly.
+ * task reached its budget (and so do the emits of a stage with mapEnd, above). Every other counter
+ * must match exactly.
  */
 const WORK_COUNTERS = ['map-spills', 'reduce-merge-runs'];
 
 function withoutWorkCounters(
   counters: Record<string, number> | undefined,
+  cut: readonly string[],
 ): Record<string, number> | undefined {
   if (!counters) return counters;
-  return Object.fromEntries(Object.entries(counters).filter(([name]) => !WORK_COUNTERS.includes(name)));
+  return Object.fromEntries(Object.entries(counters).filter(([name]) => !cut.includes(name)));
 }
 
 /**
