@@ -22,7 +22,6 @@ export const wordcountBlocks = defineJob({
     counter.end(); // a block ends a line; a file's last line may lack its '\n' and must not run on
   },
   mapEnd(emit, _ctx, counter) {
-    counter.end();
     counter.forEach(emit);
   },
   combine: (_word: string, counts: number[]) => [counts.reduce((a, b) => a + b, 0)],

@@ -116,7 +116,6 @@ export async function executeMap(exec: TaskExecution): Promise<TaskResult> {
         );
       }
       if (collector?.overBudget) await collector.spill();
-      if (!collector) await outputs.settle();
     }
 
     const resume = checkpoint === undefined ? {} : { checkpoint };

@@ -149,9 +149,7 @@ async function writeSources(
 
 /** The merged sources an earlier slice of this task handed on (committed, so written whole). */
 async function readSources(blobs: BlobStore, name: string, width: number): Promise<RangeSource[]> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of blobs.read(name)) chunks.push(chunk);
-  const sources = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RangeSource[];
+  const sources = JSON.parse((await blobs.get(name)).toString('utf8')) as RangeSource[];
   if (!Array.isArray(sources) || sources.some((s) => s.lengths?.length !== width))
     throw new NonRetryableError(
       `The merged sources ${name} an earlier slice of this reduce task handed on do not match its ` +

@@ -85,8 +85,8 @@ export async function handleTaskMessage(env: EngineEnv, message: TaskMessage): P
   try {
     const exec: TaskExecution = { env: { ...env, logger: log }, job, run, task, signal: abort.signal };
     if (env.taskBudgetMillis !== undefined) {
-      const deadline = started + env.taskBudgetMillis;
-      exec.slice = { started, deadline, limit: Math.max(deadline, started + (env.taskLimitMillis ?? 0)) };
+      const limit = started + (env.taskLimitMillis ?? env.taskBudgetMillis);
+      exec.slice = { started, deadline: started + env.taskBudgetMillis, limit };
     }
     result = task.phase === 'map' ? await executeMap(exec) : await executeReduce(exec);
   } catch (err) {
