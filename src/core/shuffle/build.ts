@@ -8,7 +8,7 @@ import type { SortedGroup, SortedRun } from './emit-buffer.ts';
 import type { ObjectEncoder } from './encoder.ts';
 import type { ShuffleRecord } from './format.ts';
 import { MergedRecords } from './merged-records.ts';
-import { valueToJson } from './value-json.ts';
+import { parseValueJson, valueToJson } from './value-json.ts';
 
 /** Values of one key gathered from several runs before the combiner folds them. */
 const MERGE_COMBINE_BATCH = 1000;
@@ -71,10 +71,10 @@ async function addCombined(
     return;
   }
   const key = decodeShuffleKey(encoded);
-  let values: unknown[] = [JSON.parse(first)];
+  let values: unknown[] = [parseValueJson(first)];
   let combineAt = MERGE_COMBINE_BATCH;
   while (!merged.done && merged.key === encoded) {
-    values.push(JSON.parse(merged.value));
+    values.push(parseValueJson(merged.value));
     moving = merged.next();
     if (moving) await moving;
     if (values.length >= combineAt) {

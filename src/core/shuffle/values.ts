@@ -7,6 +7,7 @@ import type { Key } from '../keys.ts';
 import { describeKey, runCombine } from './combine.ts';
 import type { CombineFn } from './combine.ts';
 import type { MergedRecords } from './merged-records.ts';
+import { parseValueJson } from './value-json.ts';
 
 /** Values handed to one combine call on the reduce side. */
 export const REDUCE_COMBINE_BATCH = 1000;
@@ -121,7 +122,7 @@ export class GroupValues implements Values<unknown>, AsyncIterator<unknown> {
 
   #parse(json: string): unknown {
     try {
-      return JSON.parse(json);
+      return parseValueJson(json);
     } catch (err) {
       throw new Error(
         `Corrupt shuffle value for key ${describeKey(this.#key)}: it is not valid JSON (${(err as Error).message}). The map object is damaged.`,
