@@ -44,7 +44,15 @@ export class GroupValues implements Values<unknown>, AsyncIterator<unknown> {
         return Promise.resolve({ done: false, value: this.#buffer[this.#next++] });
       }
       if (!this.#hasMore()) return Promise.resolve(DONE);
-      return this.#track(this.#fill()).then(() => this.next());
+      let filling: Promise<void> | undefined;
+      try {
+        filling = this.#fill();
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      // Filled without waiting for a source (the usual case): no promise chain per key.
+      if (filling === undefined) return this.next();
+      return this.#track(filling).then(() => this.next());
     }
     if (!this.#hasMore()) return Promise.resolve(DONE);
     let value: unknown;
@@ -100,16 +108,35 @@ export class GroupValues implements Values<unknown>, AsyncIterator<unknown> {
     return !this.#closed && !this.#merged.done && this.#merged.key === this.#encodedKey;
   }
 
-  async #fill(): Promise<void> {
-    const merged = this.#merged;
+  /**
+   * Gathers the next batch of values and combines it. Synchronous (returns undefined) unless a
+   * source has to be read; then the rest of the batch is gathered after it.
+   */
+  #fill(): Promise<void> | undefined {
     const batch: unknown[] = [];
+    const moving = this.#gather(batch);
+    if (moving === undefined) return this.#combineBatch(batch);
+    return (async () => {
+      for (let wait: Promise<void> | undefined = moving; wait; wait = this.#gather(batch)) await wait;
+      this.#combineBatch(batch);
+    })();
+  }
+
+  /** Adds values to `batch` until it is full or the key ends; a promise when a source must be read first. */
+  #gather(batch: unknown[]): Promise<void> | undefined {
+    const merged = this.#merged;
     while (batch.length < REDUCE_COMBINE_BATCH && this.#hasMore()) {
       batch.push(this.#parse(merged.value));
       const moving = merged.next();
-      if (moving) await moving;
+      if (moving) return moving;
     }
+    return undefined;
+  }
+
+  #combineBatch(batch: unknown[]): undefined {
     this.#buffer = batch.length > 1 ? runCombine(this.#combine!, this.#key, batch) : batch;
     this.#next = 0;
+    return undefined;
   }
 
   #track<T>(step: Promise<T>): Promise<T> {
