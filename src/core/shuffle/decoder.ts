@@ -1,6 +1,6 @@
 // Streaming decoder for a partition's byte range. Chunks arrive split at arbitrary places (network
-// reads, file reads); each chunk decodes into one batch of records, so consumers loop synchronously
-// over a batch and await once per chunk, not once per record.
+// reads, file reads); each chunk decodes into batches of records (one per DECODE_BATCH_BYTES of it),
+// so consumers loop synchronously over a batch and await once per batch, not once per record.
 
 import type { ShuffleRecord } from './format.ts';
 
@@ -32,13 +32,25 @@ export class RecordDecoder {
     if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let buf = chunk as FastBuffer;
     if (this.#pendingBytes > 0) {
-      this.#pending.push(chunk as Buffer);
-      this.#pendingBytes += chunk.length;
-      // Gather until the partial record is complete, so a huge record costs one concat, not many.
-      if (this.#pendingBytes < this.#need) return [];
-      buf = Buffer.concat(this.#pending, this.#pendingBytes) as FastBuffer;
-      this.#pending = [];
-      this.#pendingBytes = 0;
+      const tail = this.#pending[0]!;
+      if (
+        this.#pending.length === 1 &&
+        tail.buffer === chunk.buffer &&
+        tail.byteOffset + tail.length === chunk.byteOffset
+      ) {
+        // The next slice of the same read (decodeRecords): one view over both, no copy.
+        buf = Buffer.from(chunk.buffer, tail.byteOffset, tail.length + chunk.length) as FastBuffer;
+        this.#pending = [];
+        this.#pendingBytes = 0;
+      } else {
+        this.#pending.push(chunk as Buffer);
+        this.#pendingBytes += chunk.length;
+        // Gather until the partial record is complete, so a huge record costs one concat, not many.
+        if (this.#pendingBytes < this.#need) return [];
+        buf = Buffer.concat(this.#pending, this.#pendingBytes) as FastBuffer;
+        this.#pending = [];
+        this.#pendingBytes = 0;
+      }
     }
     const out: ShuffleRecord[] = [];
     const end = buf.length;
@@ -110,12 +122,27 @@ export class RecordDecoder {
   }
 }
 
-/** Decodes a partition's byte range into batches of records, one batch per chunk that completes any. */
+/**
+ * Bytes decoded into one batch at most. A batch's records live until the merge has passed them, and
+ * a merge holds one batch per source: small batches keep that young (a 256 KiB read decoded whole
+ * is ~17,000 records per source, 16 times over, far past the CPU's caches). A reduce
+ * micro-benchmark (16 sources, 800,000 records, 256 KiB reads) took 340–400 ms with 4–8 KiB
+ * batches, ~400 with 16 KiB and 450–520 with whole reads.
+ */
+export const DECODE_BATCH_BYTES = 8 * 1024;
+
+/** Decodes a partition's byte range into batches of records, each from at most DECODE_BATCH_BYTES of input. */
 export async function* decodeRecords(source: AsyncIterable<Buffer>): AsyncGenerator<ShuffleRecord[]> {
   const decoder = new RecordDecoder();
   for await (const chunk of source) {
-    const batch = decoder.push(chunk);
-    if (batch.length > 0) yield batch;
+    for (let from = 0; from < chunk.length; from += DECODE_BATCH_BYTES) {
+      const batch = decoder.push(
+        from === 0 && chunk.length <= DECODE_BATCH_BYTES
+          ? chunk
+          : chunk.subarray(from, Math.min(chunk.length, from + DECODE_BATCH_BYTES)),
+      );
+      if (batch.length > 0) yield batch;
+    }
   }
   decoder.end();
 }

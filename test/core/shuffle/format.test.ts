@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { encodeKey } from '../../../src/core/keys.ts';
-import { RecordDecoder, decodeRecords } from '../../../src/core/shuffle/decoder.ts';
+import { DECODE_BATCH_BYTES, RecordDecoder, decodeRecords } from '../../../src/core/shuffle/decoder.ts';
 import { ObjectEncoder, RecordWriter, encodeObject } from '../../../src/core/shuffle/encoder.ts';
 import {
   HEADER_MAGIC,
@@ -99,6 +99,37 @@ describe('shuffle object format', () => {
     decoder.end();
     assert.ok(first.length > 10 && second.length > 10);
     assert.deepEqual([...first, ...second], records);
+  });
+
+  test('a large read decodes in batches of at most DECODE_BATCH_BYTES, whether chunks are views or copies', async () => {
+    // Records straddle the batch boundaries, and one value is longer than several batches.
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      key: encodeKey(`key-${String(i).padStart(5, '0')}`),
+      value:
+        i === 1234 ? JSON.stringify('é'.repeat(3 * DECODE_BATCH_BYTES)) : JSON.stringify('v'.repeat(i % 97)),
+    }));
+    const writer = new RecordWriter();
+    for (const r of records) writer.add(r.key, r.value);
+    const bytes = Buffer.concat(writer.end());
+    assert.ok(bytes.length > 20 * DECODE_BATCH_BYTES);
+    const cuts = [5 * DECODE_BATCH_BYTES + 3, 9 * DECODE_BATCH_BYTES - 1, 9 * DECODE_BATCH_BYTES + 17];
+    async function* copies(): AsyncGenerator<Buffer> {
+      for await (const chunk of chunked(bytes, cuts)) yield Buffer.from(chunk); // separate allocations
+    }
+    for (const source of [chunked(bytes), chunked(bytes, cuts), copies()]) {
+      const batches: ShuffleRecord[][] = [];
+      for await (const batch of decodeRecords(source)) batches.push(batch);
+      assert.deepEqual(batches.flat(), records);
+      // Small batches: no batch but the one holding the long value spans more than two slices' records.
+      const widest = Math.max(
+        ...batches.map((b) => b.reduce((n, r) => n + r.key.length + r.value.length + 2, 0)),
+      );
+      assert.ok(widest < 4 * DECODE_BATCH_BYTES * 3, `widest batch ${widest} bytes`);
+      assert.ok(
+        batches.length >= Math.floor(bytes.length / DECODE_BATCH_BYTES) - 4,
+        `${batches.length} batches`,
+      );
+    }
   });
 
   test('plain Uint8Array chunks decode like Buffers', () => {
