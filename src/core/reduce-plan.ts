@@ -41,20 +41,26 @@ export function planReduceRanges(
   let total = 0;
   for (const size of partitionBytes) total += size;
   const minTasks = Math.min(options.minTasks ?? 1, partitions);
-  const targetBytes =
-    minTasks > 1 ? Math.min(options.targetBytes, Math.ceil(total / minTasks)) : options.targetBytes;
+  // Cut for the workers when the shuffle is under the byte target: range k closes at the partition
+  // boundary NEAREST k/minTasks of the bytes, so partitions of slightly unequal sizes make minTasks
+  // ranges, not one more (10, 9, 11 and 10 bytes for 2 workers: [0,2) [2,4), not [0,2) [2,3) [3,4)).
+  const balanced = minTasks > 1 && Math.ceil(total / minTasks) < options.targetBytes;
   const ranges: PartitionRange[] = [];
   let first = 0;
   let bytes = 0;
+  let before = 0; // bytes of the partitions before p
   for (let p = 0; p < partitions; p++) {
     const size = partitionBytes[p]!;
-    const full = p > first && (bytes + size > targetBytes || p - first >= maxPartitions);
+    const boundary = ((ranges.length + 1) * total) / minTasks;
+    const over = bytes + size > options.targetBytes || (balanced && before + size / 2 > boundary);
+    const full = p > first && (over || p - first >= maxPartitions);
     if (full) {
       ranges.push({ first, end: p });
       first = p;
       bytes = 0;
     }
     bytes += size;
+    before += size;
   }
   ranges.push({ first, end: partitions });
   return ranges;

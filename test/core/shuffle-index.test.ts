@@ -198,5 +198,32 @@ void describe('reduce plan', () => {
       [0, 1],
       [1, 2],
     ]);
+    // Unequal sizes: each range closes at the boundary nearest its share, so 2 workers get 2 tasks.
+    assert.deepEqual(ranges([10, 9, 11, 10], 2), [
+      [0, 2],
+      [2, 4],
+    ]);
+    assert.deepEqual(ranges([5, 1, 1, 1], 2), [
+      [0, 1],
+      [1, 4],
+    ]);
+    assert.deepEqual(ranges([1, 1, 1, 5], 2), [
+      [0, 3],
+      [3, 4],
+    ]);
+    for (const k of [2, 3, 4]) {
+      const sizes = Array.from({ length: 16 }, (_, i) => 1000 + ((i * 7919) % 97));
+      assert.equal(ranges(sizes, k).length, k, `16 partitions of about equal size, ${k} workers`);
+    }
+  });
+
+  void test('cut for workers, a range still stays under the byte target', () => {
+    const ranges = planReduceRanges([60, 60, 60, 60], 2, {
+      targetBytes: 100,
+      maxIndexEntries: 1e9,
+      minTasks: 2,
+    });
+    for (const r of ranges)
+      assert.ok(r.end - r.first === 1, 'two partitions of 60 would pass the target of 100');
   });
 });
