@@ -9,6 +9,9 @@ import { join, resolve } from 'node:path';
 import type { LogEntryView } from './log-entry.ts';
 import { LABELS_KEY } from './json-logger.ts';
 
+/** The recorded line's place in the order the dev cloud received lines (one writer per `dev`). */
+const ARRIVAL_KEY = 'logArrival';
+
 export function functionLogsDir(dataDir: string): string {
   return join(resolve(dataDir), 'function-logs');
 }
@@ -17,6 +20,9 @@ export function functionLogsDir(dataDir: string): string {
 export function functionLogWriter(dataDir: string): (fn: string, line: string) => void {
   const dir = functionLogsDir(dataDir);
   let ready = false;
+  // Order of arrival: two functions' entries printed in the same millisecond read back in the order
+  // they were recorded, not in the order the files happen to be listed.
+  let arrival = 0;
   return (fn, line) => {
     if (!line.startsWith('{')) return;
     try {
@@ -26,7 +32,7 @@ export function functionLogWriter(dataDir: string): (fn: string, line: string) =
       ready = true;
       appendFileSync(
         join(dir, `${fn}.ndjson`),
-        `${JSON.stringify({ time: new Date().toISOString(), function: fn, ...entry })}\n`,
+        `${JSON.stringify({ time: new Date().toISOString(), function: fn, ...entry, [ARRIVAL_KEY]: arrival++ })}\n`,
       );
     } catch {
       // not an entry, or the write failed: the terminal still shows the line
@@ -42,7 +48,7 @@ export function readFunctionLogs(
 ): LogEntryView[] | undefined {
   const dir = functionLogsDir(dataDir);
   if (!existsSync(dir)) return undefined;
-  const entries: LogEntryView[] = [];
+  const entries: { view: LogEntryView; arrival: number }[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ndjson'))) {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
       if (!line) continue;
@@ -55,14 +61,19 @@ export function readFunctionLogs(
       const labels = (raw[LABELS_KEY] ?? {}) as Record<string, string>;
       if (labels.runId !== runId || (taskId !== undefined && labels.taskId !== taskId)) continue;
       entries.push({
-        time: String(raw.time),
-        severity: String(raw.severity ?? 'DEFAULT'),
-        message: String(raw.message),
-        function: String(raw.function),
-        ...(labels.taskId ? { taskId: labels.taskId } : {}),
-        ...(typeof raw.stack_trace === 'string' ? { stack: raw.stack_trace } : {}),
+        view: {
+          time: String(raw.time),
+          severity: String(raw.severity ?? 'DEFAULT'),
+          message: String(raw.message),
+          function: String(raw.function),
+          ...(labels.taskId ? { taskId: labels.taskId } : {}),
+          ...(typeof raw.stack_trace === 'string' ? { stack: raw.stack_trace } : {}),
+        },
+        arrival: typeof raw[ARRIVAL_KEY] === 'number' ? raw[ARRIVAL_KEY] : 0,
       });
     }
   }
-  return entries.sort((a, b) => a.time.localeCompare(b.time));
+  return entries
+    .sort((a, b) => a.view.time.localeCompare(b.view.time) || a.arrival - b.arrival)
+    .map((e) => e.view);
 }

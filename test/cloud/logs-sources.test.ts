@@ -45,6 +45,28 @@ test('the dev cloud records its functions’ JSON entries, and a run’s (or tas
   assert.equal(readFunctionLogs(join(dir, 'nothing-here'), 'r1'), undefined);
 });
 
+test('entries of several functions recorded in the same millisecond read back in the order they arrived', () => {
+  const sub = join(dir, 'same-millisecond');
+  const write = functionLogWriter(sub);
+  const sent: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const fn = ['split', 'map', 'reduce'][i % 3]!;
+    sent.push(`${fn} ${i}`);
+    write(
+      fn,
+      JSON.stringify({
+        severity: 'INFO',
+        message: `${fn} ${i}`,
+        'logging.googleapis.com/labels': { runId: 'r9' },
+      }),
+    );
+  }
+  assert.deepEqual(
+    readFunctionLogs(sub, 'r9')!.map((e) => e.message),
+    sent,
+  );
+});
+
 test('the Cloud Logging filter selects the run’s (and task’s) labels from the run’s start', () => {
   assert.equal(runLogFilter({ runId: 'r1' }), 'labels.runId="r1"');
   assert.equal(
