@@ -81,6 +81,8 @@ export class JsonBuffer implements EmitBuffer {
 
 interface Entry {
   key: Key;
+  /** The key's encoding, made once when the key enters the buffer (it validates the key). */
+  encoded: EncodedKey;
   /** The value while the key has one primitive value: combined pairwise as values arrive. */
   value: unknown;
   /** Otherwise the values collected since the last fold. */
@@ -138,8 +140,8 @@ export class CombiningBuffer implements EmitBuffer {
 
   drain(partitions: number): SortedRun {
     const run = emptyRun(partitions);
-    for (const [key, entry] of this.#primitives) add(run, encodeKey(key), this.#json(entry));
-    for (const [encoded, entry] of this.#tuples) add(run, encoded, this.#json(entry));
+    for (const entry of this.#primitives.values()) add(run, entry.encoded, this.#json(entry));
+    for (const entry of this.#tuples.values()) add(run, entry.encoded, this.#json(entry));
     this.#primitives = new Map();
     this.#tuples = new Map();
     this.bytes = 0;
@@ -151,6 +153,7 @@ export class CombiningBuffer implements EmitBuffer {
     const keyBytes = ENTRY_OVERHEAD + encoded.length;
     const entry: Entry = {
       key,
+      encoded,
       value,
       values: undefined,
       bytes: keyBytes + valueBytes,
