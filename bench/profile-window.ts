@@ -8,19 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-export interface Profile {
-  nodes: Node[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CpuProfile, ProfileNode } from './cpu-profile.ts';
 
 export interface WindowSummary {
   seconds: number;
@@ -36,12 +24,12 @@ export interface WindowSummary {
  * The window runs from the first sample whose stack holds `from` up to (not including) the first
  * later sample whose stack holds `to` (or the profile's end). Undefined when `from` never ran.
  */
-export function summarise(profile: Profile, from: string, to?: string): WindowSummary | undefined {
+export function summarise(profile: CpuProfile, from: string, to?: string): WindowSummary | undefined {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const stack = (id: number): Node['callFrame'][] => {
-    const frames: Node['callFrame'][] = [];
+  const stack = (id: number): ProfileNode['callFrame'][] => {
+    const frames: ProfileNode['callFrame'][] = [];
     for (let x: number | undefined = id; x !== undefined; x = parent.get(x))
       frames.push(byId.get(x)!.callFrame);
     return frames;
@@ -101,7 +89,7 @@ if (import.meta.main) {
     console.error('Usage: node bench/profile-window.ts PROFILE --from FUNCTION [--to FUNCTION] [--top N]');
     process.exit(2);
   }
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const summary = summarise(profile, values.from, values.to);
   if (!summary) {
     console.error(`No sample of ${file} ran under a function named "${values.from}".`);

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { summarise, type Profile } from '../../bench/profile-window.ts';
+import type { CpuProfile } from '../../bench/cpu-profile.ts';
+import { summarise } from '../../bench/profile-window.ts';
 
 // root → main → { work, executeMap → scan, executeReduce → decode }, and (idle) under root.
 const frame = (id: number, functionName: string, children: number[] = []) => ({
@@ -9,7 +10,7 @@ const frame = (id: number, functionName: string, children: number[] = []) => ({
   callFrame: { functionName, url: id > 2 ? 'file:///p/src/x.js' : '', lineNumber: id },
   children,
 });
-const profile: Profile = {
+const profile: CpuProfile = {
   nodes: [
     frame(1, '(root)', [2, 3, 4, 6]),
     frame(2, '(idle)'),
