@@ -32,25 +32,9 @@ export class RecordDecoder {
     if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let buf = chunk as FastBuffer;
     if (this.#pendingBytes > 0) {
-      const tail = this.#pending[0]!;
-      if (
-        this.#pending.length === 1 &&
-        tail.buffer === chunk.buffer &&
-        tail.byteOffset + tail.length === chunk.byteOffset
-      ) {
-        // The next slice of the same read (decodeRecords): one view over both, no copy.
-        buf = Buffer.from(chunk.buffer, tail.byteOffset, tail.length + chunk.length) as FastBuffer;
-        this.#pending = [];
-        this.#pendingBytes = 0;
-      } else {
-        this.#pending.push(chunk as Buffer);
-        this.#pendingBytes += chunk.length;
-        // Gather until the partial record is complete, so a huge record costs one concat, not many.
-        if (this.#pendingBytes < this.#need) return [];
-        buf = Buffer.concat(this.#pending, this.#pendingBytes) as FastBuffer;
-        this.#pending = [];
-        this.#pendingBytes = 0;
-      }
+      const joined = this.#join(chunk as Buffer);
+      if (joined === undefined) return [];
+      buf = joined;
     }
     const out: ShuffleRecord[] = [];
     const end = buf.length;
@@ -112,6 +96,29 @@ export class RecordDecoder {
     return out;
   }
 
+  /** The pending partial record and `chunk` as one buffer; undefined while the record is still incomplete. */
+  #join(chunk: Buffer): FastBuffer | undefined {
+    const tail = this.#pending[0]!;
+    let joined: Buffer;
+    if (
+      this.#pending.length === 1 &&
+      tail.buffer === chunk.buffer &&
+      tail.byteOffset + tail.length === chunk.byteOffset
+    ) {
+      // The next slice of the same read (decodeRecords): one view over both, no copy.
+      joined = Buffer.from(chunk.buffer, tail.byteOffset, tail.length + chunk.length);
+    } else {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      // Gather until the partial record is complete, so a huge record costs one concat, not many.
+      if (this.#pendingBytes < this.#need) return undefined;
+      joined = Buffer.concat(this.#pending, this.#pendingBytes);
+    }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return joined as FastBuffer;
+  }
+
   /** Call at the end of the stream: leftover bytes mean the range was cut short. */
   end(): void {
     if (this.#pendingBytes > 0) {
@@ -136,11 +143,9 @@ export async function* decodeRecords(source: AsyncIterable<Buffer>): AsyncGenera
   const decoder = new RecordDecoder();
   for await (const chunk of source) {
     for (let from = 0; from < chunk.length; from += DECODE_BATCH_BYTES) {
-      const batch = decoder.push(
-        from === 0 && chunk.length <= DECODE_BATCH_BYTES
-          ? chunk
-          : chunk.subarray(from, Math.min(chunk.length, from + DECODE_BATCH_BYTES)),
-      );
+      const slice =
+        chunk.length <= DECODE_BATCH_BYTES ? chunk : chunk.subarray(from, from + DECODE_BATCH_BYTES);
+      const batch = decoder.push(slice);
       if (batch.length > 0) yield batch;
     }
   }
