@@ -1,5 +1,5 @@
 // wordcount-blocks: the word count of wordcount.ts (same rule, same table) written for speed. It
-// reads blocks of whole lines as bytes (input.textBlocks(), 16 MiB) and counts a map task's words in a
+// reads blocks of whole lines as bytes (input.textBlocks(), 1 MiB) and counts a map task's words in a
 // byte-level table (word-bytes.ts) that mapStart makes for the task, then emits once per distinct
 // word in mapEnd, after the task's last block: in-mapper combining, so the engine sees one
 // (word, count) per distinct word of a task instead of one string and one emit per occurrence.
@@ -21,7 +21,7 @@ export const wordcountBlocks = defineJob({
   name: 'wordcount-blocks',
   description:
     'wordcount for speed: the same words and table, counted per map task from blocks of lines as bytes (in-mapper combining).',
-  input: input.textBlocks(undefined, { blockBytes: 16 * 1024 * 1024 }),
+  input: input.textBlocks(),
   // A table per task execution (each attempt and slice gets its own), emitted after the last block.
   mapStart: () => spareCounters.pop() ?? new WordCounter(),
   map(block: TextBlock, _emit: (word: string, n: number) => void, _ctx, counter: WordCounter) {

@@ -17,7 +17,7 @@ export const input = {
   /** Lines of text files (paths or globs; default: --input). Records: { file, offset, text }. */
   text: textInput,
   /**
-   * The same files as blocks of whole lines, undecoded (default ≥ 4 MiB each), for map functions
+   * The same files as blocks of whole lines, undecoded (default ≥ 1 MiB each), for map functions
    * that scan bytes themselves. Records: { file, offset, bytes }.
    */
   textBlocks: textBlocksInput,

@@ -66,6 +66,11 @@ export async function* scanBlocks(
     used = 0;
     return block;
   };
+  const view = (bytes: Buffer): ByteBlock => {
+    const block = { offset: blockStart, bytes, next: blockStart + bytes.length };
+    blockStart += bytes.length;
+    return block;
+  };
   try {
     for await (const chunk of chunks) {
       let from = 0;
@@ -85,8 +90,15 @@ export async function* scanBlocks(
         const endsAfter = Math.min(blockStart + blockBytes - 1, lastStart);
         const nl = chunk.indexOf(NL, Math.max(from, endsAfter - pos));
         if (nl === -1) break;
-        append(chunk.subarray(from, nl + 1));
-        yield take();
+        if (used === 0) {
+          // The whole block is in this chunk: hand out a view of it, no copy. The chunk stays
+          // unread-over until the scanner asks for the next one, which is after the consumer has
+          // asked for the next block (the same validity as the block buffer's).
+          yield view(chunk.subarray(from, nl + 1));
+        } else {
+          append(chunk.subarray(from, nl + 1));
+          yield take();
+        }
         if (pos + nl >= lastStart) return;
         from = nl + 1;
       }

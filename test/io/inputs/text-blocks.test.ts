@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { textBlocksInput, textBlocksReader } from '../../../src/io/inputs/text-blocks.ts';
+import { scanBlocks } from '../../../src/io/inputs/block-scanner.ts';
 import type { SplitContext } from '../../../src/io/types.ts';
 import { gzip, MemoryInputFiles, splitContext } from '../helpers.ts';
 
@@ -153,7 +154,29 @@ describe('text blocks input', () => {
       );
       seen.push(r.value.bytes);
     }
-    assert.equal(seen[0]!.toString(), 'bbbb\n', 'the first block kept without a copy now shows the second');
+    assert.notEqual(seen[0]!.toString(), 'aaaa\n', 'the first block, kept without a copy, no longer holds it');
+  });
+
+  test('a block that lies inside one chunk is a view of the chunk; one that spans chunks is gathered', async () => {
+    const chunks = [Buffer.from('aa\nbb\ncc'), Buffer.from('c\ndd\n')];
+    async function* source(): AsyncGenerator<Buffer> {
+      yield* chunks;
+    }
+    const end = chunks.reduce((n, c) => n + c.length, 0);
+    const blocks: { text: string; view: boolean; offset: number; next: number }[] = [];
+    for await (const b of scanBlocks(source(), { start: 0, lastStart: end - 1, skipFirst: false, blockBytes: 3 }))
+      blocks.push({
+        text: b.bytes.toString(),
+        view: chunks.some((c) => c.buffer === b.bytes.buffer),
+        offset: b.offset,
+        next: b.next,
+      });
+    assert.deepEqual(blocks, [
+      { text: 'aa\n', view: true, offset: 0, next: 3 },
+      { text: 'bb\n', view: true, offset: 3, next: 6 },
+      { text: 'ccc\n', view: false, offset: 6, next: 10 },
+      { text: 'dd\n', view: true, offset: 10, next: 13 },
+    ]);
   });
 
   test('blockBytes out of range is refused with the allowed range', () => {
