@@ -80,13 +80,24 @@ export function summarise(profile: CpuProfile, from: string, to?: string): Windo
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { from: { type: 'string' }, to: { type: 'string' }, top: { type: 'string', default: '25' } },
-  });
+  const usage = 'Usage: node bench/profile-window.ts PROFILE --from FUNCTION [--to FUNCTION] [--top N]';
+  let args: ReturnType<typeof parseWindowArgs>;
+  try {
+    args = parseWindowArgs();
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    console.log(
+      `${usage}\n\nPROFILE is one thread's .cpuprofile (node --cpu-prof --cpu-prof-dir DIR …: one file per thread).`,
+    );
+    process.exit(0);
+  }
   const [file] = positionals;
   if (!file || !values.from) {
-    console.error('Usage: node bench/profile-window.ts PROFILE --from FUNCTION [--to FUNCTION] [--top N]');
+    console.error(usage);
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -104,4 +115,16 @@ if (import.meta.main) {
   for (const [name, s] of summary.functions.slice(0, top)) console.log(`${ms(s)}  ${name}`);
   console.log('\nidle, by what ran just before:');
   for (const [name, s] of summary.idleAfter.slice(0, 10)) console.log(`${ms(s)}  after ${name}`);
+}
+
+function parseWindowArgs() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      top: { type: 'string', default: '25' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }

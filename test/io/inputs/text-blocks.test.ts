@@ -154,7 +154,11 @@ describe('text blocks input', () => {
       );
       seen.push(r.value.bytes);
     }
-    assert.notEqual(seen[0]!.toString(), 'aaaa\n', 'the first block, kept without a copy, no longer holds it');
+    assert.notEqual(
+      seen[0]!.toString(),
+      'aaaa\n',
+      'the first block, kept without a copy, no longer holds it',
+    );
   });
 
   test('a block that lies inside one chunk is a view of the chunk; one that spans chunks is gathered', async () => {
@@ -164,7 +168,12 @@ describe('text blocks input', () => {
     }
     const end = chunks.reduce((n, c) => n + c.length, 0);
     const blocks: { text: string; view: boolean; offset: number; next: number }[] = [];
-    for await (const b of scanBlocks(source(), { start: 0, lastStart: end - 1, skipFirst: false, blockBytes: 3 }))
+    for await (const b of scanBlocks(source(), {
+      start: 0,
+      lastStart: end - 1,
+      skipFirst: false,
+      blockBytes: 3,
+    }))
       blocks.push({
         text: b.bytes.toString(),
         view: chunks.some((c) => c.buffer === b.bytes.buffer),
