@@ -36,6 +36,17 @@ export function encodeKey(key: Key): EncodedKey {
   return bytesToBinary(out);
 }
 
+/**
+ * Bytes of a string or number key's encoding, checking the key as `encodeKey` does (the same
+ * errors), without making the encoding for an ASCII string or a number: for buffers that hold many
+ * keys and encode them only when they are sorted.
+ */
+export function encodedLength(key: string | number): number {
+  if (typeof key === 'string') return ASCII_NO_NUL.test(key) ? key.length + 2 : encodeKey(key).length;
+  if (typeof key === 'number' && key - key === 0) return 9;
+  return encodeKey(key).length;
+}
+
 function encodeInto(key: Key, out: number[]): void {
   if (typeof key === 'string') {
     // UTF-8 cannot carry a lone surrogate: it would become U+FFFD and collide with that key.

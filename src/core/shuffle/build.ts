@@ -4,7 +4,7 @@
 import type { CombineFn } from './combine.ts';
 import { runCombine } from './combine.ts';
 import { decodeShuffleKey } from './decode-key.ts';
-import type { SortedGroup, SortedRun } from './emit-buffer.ts';
+import type { SortedPartition, SortedRun } from './emit-buffer.ts';
 import type { ObjectEncoder } from './encoder.ts';
 import type { ShuffleRecord } from './format.ts';
 import { MergedRecords } from './merged-records.ts';
@@ -16,8 +16,12 @@ const MERGE_COMBINE_BATCH = 1000;
 /** Encodes one sorted run, yielding chunks as they fill; the last ones carry the footer. */
 export function* encodeSorted(run: SortedRun, encoder: ObjectEncoder): Generator<Buffer> {
   for (let p = 0; p < run.length; p++) {
-    for (const group of run[p]!) {
-      for (const value of group.values) encoder.add(p, group.key, value);
+    const { keys, values } = run[p]!;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const json = values[i]!;
+      if (typeof json === 'string') encoder.add(p, key, json);
+      else for (const value of json) encoder.add(p, key, value);
       if (encoder.readyBytes > 0) yield* encoder.take();
     }
   }
@@ -88,13 +92,16 @@ async function addCombined(
 }
 
 /** Records held in memory as a source for `mergeSorted`, in batches like a decoded stream. */
-export async function* groupsSource(
-  groups: SortedGroup[],
+export async function* sortedSource(
+  { keys, values }: SortedPartition,
   batchRecords = 4096,
 ): AsyncGenerator<ShuffleRecord[]> {
   let batch: ShuffleRecord[] = [];
-  for (const group of groups) {
-    for (const value of group.values) batch.push({ key: group.key, value });
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const json = values[i]!;
+    if (typeof json === 'string') batch.push({ key, value: json });
+    else for (const value of json) batch.push({ key, value });
     if (batch.length >= batchRecords) {
       yield batch;
       batch = [];

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 
 import { ConfigError } from '../errors.ts';
 import type { Key } from '../keys.ts';
-import { encodeSorted, groupsSource, mergeSorted } from './build.ts';
+import { encodeSorted, sortedSource, mergeSorted } from './build.ts';
 import type { CombineFn } from './combine.ts';
 import { decodeRecords } from './decoder.ts';
 import { CombiningBuffer, JsonBuffer } from './emit-buffer.ts';
@@ -145,7 +145,7 @@ export class ShuffleCollector {
       yield* encodeSorted(last, encoder);
     } else {
       while (this.#runs.length > MAX_MERGE_FAN_IN) await this.#mergeRuns(MAX_MERGE_FAN_IN);
-      const memory = (p: number) => [groupsSource(last[p]!)];
+      const memory = (p: number) => [sortedSource(last[p]!)];
       yield* this.#withRuns(this.#runs, memory, (sourcesOf) =>
         mergeSorted(encoder, this.#partitions, sourcesOf, this.#combine),
       );

@@ -8,21 +8,25 @@
 // Tuples are looked up by their encoding. Byte counts are estimates: string lengths plus an
 // allowance for the objects, array slots and Map entries around them.
 
-import { encodeKey, partitionOf } from '../keys.ts';
+import { encodeKey, encodedLength, partitionOf } from '../keys.ts';
 import type { EncodedKey, Key } from '../keys.ts';
 import { runCombine } from './combine.ts';
 import type { CombineFn } from './combine.ts';
 import { sortByKey } from './sort-keys.ts';
 import { checkValue, estimateValueBytes, valueToJson } from './value-json.ts';
 
-/** One key of a spill and its values as JSON, in emit order (or as combine returned them). */
-export interface SortedGroup {
-  key: EncodedKey;
-  values: string[];
+/**
+ * One partition of a spill: its keys sorted, and each key's values as JSON at the same index, in
+ * emit order (or as combine returned them): one text when the key has one value, else a list. Two
+ * parallel arrays rather than an object per key, as a drain holds every key of a map task at once.
+ */
+export interface SortedPartition {
+  keys: EncodedKey[];
+  values: (string | string[])[];
 }
 
-/** A spill: per partition, groups sorted by key. */
-export type SortedRun = SortedGroup[][];
+/** A spill: per partition, its keys sorted. */
+export type SortedRun = SortedPartition[];
 
 export interface EmitBuffer {
   /** Buffers one pair; throws ConfigError for a bad key or a value JSON cannot carry. */
@@ -38,6 +42,8 @@ export interface EmitBuffer {
 const ENTRY_OVERHEAD = 112;
 /** An array slot and a string header, per JSON value. */
 const VALUE_OVERHEAD = 24;
+/** A key held as a bare number: its Map entry and the entry's allowance, as if it had one. */
+const NUMBER_ENTRY_BYTES = ENTRY_OVERHEAD + 16;
 /** Object values a key collects before the combiner folds them. */
 export const COMBINE_THRESHOLD = 32;
 
@@ -70,8 +76,8 @@ export class JsonBuffer implements EmitBuffer {
 
   drain(partitions: number): SortedRun {
     const run = emptyRun(partitions);
-    for (const [key, values] of this.#primitives) add(run, encodeKey(key), values);
-    for (const [encoded, values] of this.#tuples) add(run, encoded, values);
+    this.#primitives.forEach((values, key) => add(run, encodeKey(key), one(values)));
+    this.#tuples.forEach((values, encoded) => add(run, encoded, one(values)));
     this.#primitives = new Map();
     this.#tuples = new Map();
     this.bytes = 0;
@@ -98,12 +104,17 @@ interface Entry {
 /**
  * With a combiner. Primitive aggregates (counts, sums, maxima) are combined pairwise as values arrive:
  * V8 inlines the combiner and elides its two small arrays, so this costs about what a hand-written
- * Map update costs. Object values are collected and folded every COMBINE_THRESHOLD values, so a
- * combiner that merges growing objects runs that many times less often.
+ * Map update costs. A string or number key whose value is a number (the commonest aggregate) is held
+ * as that number alone, with no entry object and no encoded key until the buffer is drained: a map
+ * task emitting tens of thousands of distinct words then leaves a Map of numbers for the garbage
+ * collector to copy and promote, not an object and a string per word. Object values are collected
+ * and folded every COMBINE_THRESHOLD values, so a combiner that merges growing objects runs that
+ * many times less often.
  */
 export class CombiningBuffer implements EmitBuffer {
   readonly #combine: CombineFn;
-  #primitives = new Map<string | number, Entry>();
+  /** A number while the key's one value is a finite number, else the key's Entry. */
+  #primitives = new Map<string | number, number | Entry>();
   #tuples = new Map<EncodedKey, Entry>();
   bytes = 0;
 
@@ -118,13 +129,39 @@ export class CombiningBuffer implements EmitBuffer {
   add(key: Key, value: unknown): void {
     checkValue(key, value);
     let entry: Entry | undefined;
-    let encoded: EncodedKey | undefined;
-    if (typeof key === 'string' || typeof key === 'number') entry = this.#primitives.get(key);
-    else entry = this.#tuples.get((encoded = encodeKey(key)));
-    if (entry === undefined) return this.#insert(key, encoded ?? encodeKey(key), value);
+    if (typeof key === 'string' || typeof key === 'number') {
+      const held = this.#primitives.get(key);
+      if (held === undefined) {
+        if (typeof value !== 'number') return this.#insert(key, encodeKey(key), value);
+        const bytes = NUMBER_ENTRY_BYTES + encodedLength(key); // checks the key
+        this.#primitives.set(key, value);
+        this.bytes += bytes;
+        return;
+      }
+      if (typeof held === 'number') {
+        if (typeof value === 'number') {
+          const out = runCombine(this.#combine, key, [held, value]);
+          const next = out[0];
+          if (out.length === 1 && typeof next === 'number' && next - next === 0) {
+            this.#primitives.set(key, next);
+            return;
+          }
+          return this.#combined(this.#entryOf(key, held), held, out);
+        }
+        entry = this.#entryOf(key, held);
+      } else {
+        entry = held;
+      }
+    } else {
+      const encoded = encodeKey(key);
+      entry = this.#tuples.get(encoded);
+      if (entry === undefined) return this.#insert(key, encoded, value);
+    }
     if (entry.values === undefined) {
       const current = entry.value;
-      if (isPrimitive(current) && isPrimitive(value)) return this.#pairwise(entry, current, value);
+      if (isPrimitive(current) && isPrimitive(value)) {
+        return this.#combined(entry, current, runCombine(this.#combine, entry.key, [current, value]));
+      }
       entry.values = [current];
       entry.value = undefined;
     }
@@ -140,8 +177,11 @@ export class CombiningBuffer implements EmitBuffer {
 
   drain(partitions: number): SortedRun {
     const run = emptyRun(partitions);
-    for (const entry of this.#primitives.values()) add(run, entry.encoded, this.#json(entry));
-    for (const entry of this.#tuples.values()) add(run, entry.encoded, this.#json(entry));
+    this.#primitives.forEach((held, key) => {
+      if (typeof held === 'number') add(run, encodeKey(key), '' + held);
+      else add(run, held.encoded, this.#json(held));
+    });
+    this.#tuples.forEach((entry) => add(run, entry.encoded, this.#json(entry)));
     this.#primitives = new Map();
     this.#tuples = new Map();
     this.bytes = 0;
@@ -149,6 +189,13 @@ export class CombiningBuffer implements EmitBuffer {
   }
 
   #insert(key: Key, encoded: EncodedKey, value: unknown): void {
+    const entry = this.#newEntry(key, encoded, value);
+    if (typeof key === 'string' || typeof key === 'number') this.#primitives.set(key, entry);
+    else this.#tuples.set(encoded, entry);
+    this.bytes += entry.bytes;
+  }
+
+  #newEntry(key: Key, encoded: EncodedKey, value: unknown): Entry {
     const valueBytes = estimateValueBytes(key, value);
     const keyBytes = ENTRY_OVERHEAD + encoded.length;
     const entry: Entry = {
@@ -166,13 +213,18 @@ export class CombiningBuffer implements EmitBuffer {
       entry.value = undefined;
       entry.objectBytes = valueBytes;
     }
-    if (typeof key === 'string' || typeof key === 'number') this.#primitives.set(key, entry);
-    else this.#tuples.set(encoded, entry);
-    this.bytes += entry.bytes;
+    return entry;
   }
 
-  #pairwise(entry: Entry, current: unknown, value: unknown): void {
-    const out = runCombine(this.#combine, entry.key, [current, value]);
+  /** A key held as a bare number gets its Entry (its bytes were counted as an entry's already). */
+  #entryOf(key: string | number, value: number): Entry {
+    const entry = this.#newEntry(key, encodeKey(key), value);
+    this.#primitives.set(key, entry);
+    return entry;
+  }
+
+  /** What combine made of the key's primitive value and the new one. */
+  #combined(entry: Entry, current: unknown, out: unknown[]): void {
     const next = out[0];
     if (out.length === 1 && isPrimitive(next)) {
       checkValue(entry.key, next, 'returned by combine');
@@ -215,11 +267,13 @@ export class CombiningBuffer implements EmitBuffer {
     return entry.objectBytes || (entry.objectBytes = estimateValueBytes(entry.key, value));
   }
 
-  #json(entry: Entry): string[] {
-    if (entry.values === undefined) return [valueToJson(entry.key, entry.value)];
-    if (entry.values.length === 1) return [valueToJson(entry.key, entry.values[0])];
-    return runCombine(this.#combine, entry.key, entry.values).map((v) =>
-      valueToJson(entry.key, v, 'returned by combine'),
+  #json(entry: Entry): string | string[] {
+    if (entry.values === undefined) return valueToJson(entry.key, entry.value);
+    if (entry.values.length === 1) return valueToJson(entry.key, entry.values[0]);
+    return one(
+      runCombine(this.#combine, entry.key, entry.values).map((v) =>
+        valueToJson(entry.key, v, 'returned by combine'),
+      ),
     );
   }
 }
@@ -229,15 +283,22 @@ function isPrimitive(value: unknown): boolean {
 }
 
 function emptyRun(partitions: number): SortedRun {
-  return Array.from({ length: partitions }, () => []);
+  return Array.from({ length: partitions }, () => ({ keys: [], values: [] }));
 }
 
-function add(run: SortedRun, key: EncodedKey, values: string[]): void {
-  run[partitionOf(key, run.length)]!.push({ key, values });
+function add(run: SortedRun, key: EncodedKey, values: string | string[]): void {
+  const partition = run[partitionOf(key, run.length)]!;
+  partition.keys.push(key);
+  partition.values.push(values);
+}
+
+/** A list of one value as that value. */
+function one(values: string[]): string | string[] {
+  return values.length === 1 ? values[0]! : values;
 }
 
 /** Keys are distinct here (each buffer is a Map by key); the sort is stable all the same. */
 function sortRun(run: SortedRun): SortedRun {
-  for (const groups of run) sortByKey(groups);
+  for (const partition of run) sortByKey(partition.keys, partition.values);
   return run;
 }

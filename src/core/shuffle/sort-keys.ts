@@ -1,9 +1,9 @@
-// Sorting a map task's buffered groups by encoded key, the hot spot of draining the buffer (tens of
-// thousands of keys per task: a comparator sort spent about 55 ms per 45,000 words, more than the
-// rest of the drain and the encoding together). Encoded keys are binary strings (one char per
-// byte, keys.ts), so a most-significant-digit radix sort orders them by their bytes directly:
-// counting sort on the byte at depth d, then each bucket by the next byte; small buckets by
-// insertion. Stable, like Array.prototype.sort: equal keys keep their order.
+// Sorting a map task's buffered keys (and their values alongside) by encoded key, the hot spot of
+// draining the buffer (tens of thousands of keys per task: a comparator sort spent about 55 ms per
+// 45,000 words, more than the rest of the drain and the encoding together). Encoded keys are
+// binary strings (one char per byte, keys.ts), so a most-significant-digit radix sort orders them
+// by their bytes directly: counting sort on the byte at depth d, then each bucket by the next byte;
+// small buckets by insertion. Stable, like Array.prototype.sort: equal keys keep their order.
 
 /** Buckets of fewer items than this are finished by insertion sort. */
 const SMALL = 24;
@@ -21,17 +21,25 @@ function tablesAt(depth: number): { counts: Int32Array; starts: Int32Array; next
   return tables[depth]!;
 }
 
-/** Sorts `items` in place by `key` in byte order (the order of `<` on binary strings), stably. */
-export function sortByKey<T extends { key: string }>(items: T[]): void {
-  if (items.length < 2) return;
-  if (items.length < SMALL) return insertion(items, 0, items.length);
-  const scratch = new Array<T>(items.length);
-  radix(items, scratch, 0, items.length, 0);
+/**
+ * Sorts `keys` in place in byte order (the order of `<` on binary strings), stably, and moves
+ * `values[i]` along with `keys[i]`: two parallel arrays, so a drain of tens of thousands of keys
+ * makes no object per key to sort.
+ */
+export function sortByKey<V>(keys: string[], values: V[]): void {
+  if (values.length !== keys.length) {
+    throw new Error(`sortByKey: ${keys.length} keys but ${values.length} values; they must pair up.`);
+  }
+  if (keys.length < 2) return;
+  if (keys.length < SMALL) return insertion(keys, values, 0, keys.length);
+  radix(keys, values, new Array<string>(keys.length), new Array<V>(keys.length), 0, keys.length, 0);
 }
 
-function radix<T extends { key: string }>(
-  items: T[],
-  scratch: T[],
+function radix<V>(
+  keys: string[],
+  values: V[],
+  scratchKeys: string[],
+  scratchValues: V[],
   lo: number,
   hi: number,
   depth: number,
@@ -41,13 +49,13 @@ function radix<T extends { key: string }>(
     const { counts, starts, next } = tablesAt(depth);
     counts.fill(0);
     for (let i = lo; i < hi; i++) {
-      const key = items[i]!.key;
+      const key = keys[i]!;
       if (depth >= key.length) {
         counts[0]!++;
         continue;
       }
       const c = key.charCodeAt(depth);
-      if (c > 255) return comparatorSort(items, lo, hi); // not a binary string: sort it plainly
+      if (c > 255) return comparatorSort(keys, values, lo, hi); // not a binary string: sort it plainly
       counts[c + 1]!++;
     }
     // Every key in one bucket (a common prefix, like the type tag): equal if they all ended,
@@ -67,37 +75,51 @@ function radix<T extends { key: string }>(
     for (let k = 0; k < 257; k++) starts[k + 1] = starts[k]! + counts[k]!;
     next.set(starts.subarray(0, 257));
     for (let i = lo; i < hi; i++) {
-      const item = items[i]!;
-      const key = item.key;
+      const key = keys[i]!;
       const k = depth < key.length ? key.charCodeAt(depth) + 1 : 0;
-      scratch[lo + next[k]!++] = item;
+      const to = lo + next[k]!++;
+      scratchKeys[to] = key;
+      scratchValues[to] = values[i]!;
     }
-    for (let i = lo; i < hi; i++) items[i] = scratch[i]!;
+    for (let i = lo; i < hi; i++) {
+      keys[i] = scratchKeys[i]!;
+      values[i] = scratchValues[i]!;
+    }
     // Bucket 0 holds equal keys in their order; the others sort on by the next byte.
     for (let k = 1; k < 257; k++) {
       const from = lo + starts[k]!;
       const to = lo + starts[k + 1]!;
       if (to - from < 2) continue;
-      if (to - from < SMALL) insertion(items, from, to);
-      else radix(items, scratch, from, to, depth + 1);
+      if (to - from < SMALL) insertion(keys, values, from, to);
+      else radix(keys, values, scratchKeys, scratchValues, from, to, depth + 1);
     }
     return;
   }
 }
 
-function insertion<T extends { key: string }>(items: T[], lo: number, hi: number): void {
+function insertion<V>(keys: string[], values: V[], lo: number, hi: number): void {
   for (let i = lo + 1; i < hi; i++) {
-    const item = items[i]!;
+    const key = keys[i]!;
+    const value = values[i]!;
     let j = i - 1;
-    while (j >= lo && items[j]!.key > item.key) {
-      items[j + 1] = items[j]!;
+    while (j >= lo && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      values[j + 1] = values[j]!;
       j--;
     }
-    items[j + 1] = item;
+    keys[j + 1] = key;
+    values[j + 1] = value;
   }
 }
 
-function comparatorSort<T extends { key: string }>(items: T[], lo: number, hi: number): void {
-  const part = items.slice(lo, hi).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (let i = lo; i < hi; i++) items[i] = part[i - lo]!;
+function comparatorSort<V>(keys: string[], values: V[], lo: number, hi: number): void {
+  const order = Array.from({ length: hi - lo }, (_, i) => lo + i).sort((a, b) =>
+    keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b,
+  );
+  const sortedKeys = order.map((i) => keys[i]!);
+  const sortedValues = order.map((i) => values[i]!);
+  for (let i = lo; i < hi; i++) {
+    keys[i] = sortedKeys[i - lo]!;
+    values[i] = sortedValues[i - lo]!;
+  }
 }

@@ -6,8 +6,11 @@ import { ShuffleCollector } from '../../../src/core/shuffle/collector.ts';
 import type { CollectorOptions } from '../../../src/core/shuffle/collector.ts';
 import type { CombineFn } from '../../../src/core/shuffle/combine.ts';
 import { COMBINE_THRESHOLD } from '../../../src/core/shuffle/emit-buffer.ts';
-import { readFooter } from '../../../src/core/shuffle/format.ts';
-import { collectBytes, withTempDir } from './helpers.ts';
+import { readFooter, type PartitionIndex } from '../../../src/core/shuffle/format.ts';
+import { decodeRecords } from '../../../src/core/shuffle/decoder.ts';
+import { decodeShuffleKey } from '../../../src/core/shuffle/decode-key.ts';
+import type { Key } from '../../../src/core/keys.ts';
+import { chunked, collectBytes, withTempDir } from './helpers.ts';
 
 const sum: CombineFn = (_key, values) => [values.reduce((a: number, b) => a + (b as number), 0)];
 const ALLOWED =
@@ -221,6 +224,110 @@ describe('ShuffleCollector: options and lifecycle', () => {
         readFooter(object).partitions.reduce((n, p) => n + p.records, 0),
         4096,
       );
+      await c.dispose();
+    });
+  });
+});
+
+/** Every record of a finished object as [partition, key, value], in object order. */
+async function recordsOf(object: Buffer, index: PartitionIndex): Promise<[number, Key, unknown][]> {
+  const out: [number, Key, unknown][] = [];
+  for (const [p, range] of index.entries()) {
+    const bytes = object.subarray(range.offset, range.offset + range.length);
+    for await (const batch of decodeRecords(chunked(bytes)))
+      for (const r of batch) out.push([p, decodeShuffleKey(r.key), JSON.parse(r.value)]);
+  }
+  return out;
+}
+
+describe('ShuffleCollector with combine: string and number keys held as bare numbers', () => {
+  // A key whose values are all numbers is held as its running number until the drain; anything
+  // else (another kind of value, a combine that returns more or other than one finite number)
+  // turns it into a full entry. Either way the object must say the same thing.
+  const combine: CombineFn = (key, values) =>
+    key === 'pair' || key === 'obj'
+      ? values
+      : key === 'text' || key === 'str'
+        ? [values.join('+')]
+        : sum(key, values);
+
+  test('the object holds what combine made of every key, whatever form the key went through', async () => {
+    await withTempDir(async (dir) => {
+      const c = collector(dir, { partitions: 3, combine });
+      const emits: [Key, unknown][] = [
+        ...(['n', 'n', 'n'] as const).map((k, i): [Key, unknown] => [k, i + 1]), // numbers only
+        ...([7, 7, -0, 0] as const).map((k, i): [Key, unknown] => [k, [10, 5, 1, 1][i]]), // -0 is 0
+        ...(['é€', 'é€'] as const).map((k): [Key, unknown] => [k, 2]), // not ASCII
+        ...(['obj', 'obj'] as const).map((k, i): [Key, unknown] => [k, i === 0 ? 1 : { x: 1 }]),
+        ...(['str', 'str'] as const).map((k, i): [Key, unknown] => [k, i === 0 ? 1 : 'two']),
+        ...(['pair', 'pair', 'pair'] as const).map((k, i): [Key, unknown] => [k, i + 1]),
+        ...(['text', 'text'] as const).map((k, i): [Key, unknown] => [k, i + 1]),
+        ...[4, 4].map((n): [Key, unknown] => [['t', 1], n]), // a tuple key
+      ];
+      for (const [key, value] of emits) c.emit(key, value);
+      const object = await collectBytes(c.finish());
+      const got = (await recordsOf(object, c.index)).map(([, key, value]) => [key, value]);
+      const byKey = (a: unknown[], b: unknown[]) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+      assert.deepEqual(
+        got.sort(byKey),
+        [
+          ['n', 6],
+          [7, 15],
+          [0, 2],
+          ['é€', 4],
+          ['obj', 1],
+          ['obj', { x: 1 }],
+          ['str', '1+two'],
+          ['pair', 1],
+          ['pair', 2],
+          ['pair', 3],
+          ['text', '1+2'],
+          [['t', 1], 8],
+        ].sort(byKey),
+      );
+      await c.dispose();
+    });
+  });
+
+  test('a bad key with a number value fails at its emit, as encoding it would', async () => {
+    await withTempDir(async (dir) => {
+      const c = collector(dir, { combine: sum });
+      for (const key of [NaN, Infinity]) {
+        assert.throws(() => c.emit(key, 1), {
+          name: 'ConfigError',
+          message: `A key number must be finite; got ${key}. Use a string key for special values.`,
+        });
+      }
+      assert.throws(() => c.emit('a\uD800', 1), { name: 'ConfigError', message: /lone UTF-16 surrogate/ });
+      assert.equal(c.recordsIn, 0);
+      assert.equal(c.overBudget, false);
+      await c.dispose();
+    });
+  });
+
+  test('combine turning two numbers into NaN names combine and the key', async () => {
+    await withTempDir(async (dir) => {
+      const c = collector(dir, { combine: () => [NaN] });
+      c.emit('k', 1);
+      assert.throws(() => c.emit('k', 2), {
+        name: 'ConfigError',
+        message: /^Cannot shuffle the value returned by combine for key "k": it is NaN/,
+      });
+      await c.dispose();
+    });
+  });
+
+  test('a number-held key is budgeted like an entry: 112 bytes, its encoding and 16 for the number', async () => {
+    await withTempDir(async (dir) => {
+      const budget = 64 * 1024;
+      const c = collector(dir, { memoryBudgetBytes: budget, combine: sum });
+      let keys = 0;
+      while (!c.overBudget) c.emit(`key-${String(keys++).padStart(5, '0')}`, 1); // encoded: 9 + 2 bytes
+      assert.equal(keys, Math.ceil(budget / (112 + 11 + 16)));
+      // Values of keys already held add nothing.
+      await c.spill();
+      for (let i = 0; i < 1000; i++) c.emit('key-00000', 1);
+      assert.equal(c.overBudget, false);
       await c.dispose();
     });
   });

@@ -1,4 +1,5 @@
-// The radix sort of a drain orders encoded keys exactly as `<` does, stably, for any keys.
+// The radix sort of a drain orders encoded keys exactly as `<` does, stably, for any keys, and
+// moves each key's value with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeKey, type Key } from '../../../src/core/keys.ts';
@@ -7,6 +8,15 @@ import { sortByKey } from '../../../src/core/shuffle/sort-keys.ts';
 
 const byComparator = <T extends { key: string }>(items: T[]): T[] =>
   [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+/** Sorts items through sortByKey's two parallel arrays (keys, and the items as the values). */
+function sorted<T extends { key: string }>(items: T[]): T[] {
+  const keys = items.map((item) => item.key);
+  const values = [...items];
+  sortByKey(keys, values);
+  values.forEach((item, i) => assert.equal(item.key, keys[i], `the value at ${i} moved with its key`));
+  return values;
+}
 
 function randomKey(r: () => number, depth = 0): Key {
   const kind = r();
@@ -28,10 +38,7 @@ test('sorts like the comparator, stably, at every size and key shape', () => {
     const r = mulberry32(seed);
     const n = seed % 10 === 0 ? 2000 + Math.floor(r() * 3000) : Math.floor(r() * 200);
     const items = Array.from({ length: n }, (_, i) => ({ key: encodeKey(randomKey(r)), i }));
-    const expected = byComparator(items);
-    const actual = [...items];
-    sortByKey(actual);
-    assert.deepEqual(actual, expected, `seed ${seed}, ${n} keys`);
+    assert.deepEqual(sorted(items), byComparator(items), `seed ${seed}, ${n} keys`);
   }
 });
 
@@ -39,13 +46,13 @@ test('equal keys keep their order; keys that are not binary strings still sort',
   const items = ['\u0003b\u0000', '\u0003a\u0000', '\u0003b\u0000', '\u0003a\u0000'].flatMap((key, i) =>
     Array.from({ length: 20 }, (_, j) => ({ key, i: i * 100 + j })),
   );
-  const actual = [...items];
-  sortByKey(actual);
-  assert.deepEqual(actual, byComparator(items));
+  assert.deepEqual(sorted(items), byComparator(items));
   const wide = Array.from({ length: 100 }, (_, i) => ({
     key: `k${String.fromCharCode(0x100 + ((i * 37) % 100))}${i % 3}`,
   }));
-  const sorted = [...wide];
-  sortByKey(sorted);
-  assert.deepEqual(sorted, byComparator(wide));
+  assert.deepEqual(sorted(wide), byComparator(wide));
+});
+
+test('keys and values that do not pair up are refused', () => {
+  assert.throws(() => sortByKey(['\u0003a\u0000', '\u0003b\u0000'], [1]), /2 keys but 1 values/);
 });
