@@ -1,8 +1,8 @@
 // One short DuckDB session: open the file, run in UTC, close it again (DuckDB keeps the whole file
 // locked while an instance is open). Used by DuckDbWarehouse for every operation.
 
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckdb } from './duckdb-api.ts';
 import { TransientError } from '../../core/errors.ts';
 
 export async function session<T>(
@@ -35,7 +35,7 @@ async function openInstance(
   const started = Date.now();
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
     try {
-      return await DuckDBInstance.create(path, options);
+      return await duckdb.DuckDBInstance.create(path, options);
     } catch (err) {
       const message = (err as Error).message;
       if (!/Could not set lock|Conflicting lock/i.test(message)) throw err;

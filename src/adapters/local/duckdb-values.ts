@@ -4,7 +4,10 @@
 // are microseconds); DATE → "YYYY-MM-DD"; DECIMAL → number; LIST → array; STRUCT → object;
 // JSON → its text; anything else → its DuckDB text form.
 
-import {
+import type { DuckDBValue } from '@duckdb/node-api';
+import { duckdb } from './duckdb-api.ts';
+
+const {
   DuckDBArrayValue,
   DuckDBDateValue,
   DuckDBDecimalValue,
@@ -16,8 +19,7 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
-} from '@duckdb/node-api';
-import type { DuckDBValue } from '@duckdb/node-api';
+} = duckdb;
 
 export function toPlain(value: DuckDBValue): unknown {
   if (
