@@ -79,7 +79,10 @@ export class RecordDecoder {
         need = valueEnd - p;
         break;
       }
-      out.push({ key: buf.latin1Slice(keyStart, keyStart + keyLength), value: buf.utf8Slice(q, valueEnd) });
+      out.push({
+        key: buf.latin1Slice(keyStart, keyStart + keyLength),
+        value: valueLength <= 3 ? shortText(buf, q, valueEnd) : buf.utf8Slice(q, valueEnd),
+      });
       p = valueEnd;
     }
     if (status === CORRUPT) {
@@ -127,6 +130,36 @@ export class RecordDecoder {
       );
     }
   }
+}
+
+/**
+ * A value of at most 3 bytes as text: the commonest values are small counts ("1", "17"), and for
+ * these `String.fromCharCode` costs 16-30 ns against 76-97 ns for the native slice call (a loop of
+ * 2 million calls on Node 22). Bytes from 0x80 up are UTF-8 sequences: those go to the slice.
+ */
+function shortText(buf: FastBuffer, start: number, end: number): string {
+  switch (end - start) {
+    case 0:
+      return '';
+    case 1: {
+      const a = buf[start]!;
+      if (a < 0x80) return String.fromCharCode(a);
+      break;
+    }
+    case 2: {
+      const a = buf[start]!;
+      const b = buf[start + 1]!;
+      if ((a | b) < 0x80) return String.fromCharCode(a, b);
+      break;
+    }
+    default: {
+      const a = buf[start]!;
+      const b = buf[start + 1]!;
+      const c = buf[start + 2]!;
+      if ((a | b | c) < 0x80) return String.fromCharCode(a, b, c);
+    }
+  }
+  return buf.utf8Slice(start, end);
 }
 
 /**

@@ -132,6 +132,28 @@ describe('shuffle object format', () => {
     }
   });
 
+  test('short values decode exactly as UTF-8 text, whether their bytes are ASCII or not', () => {
+    // Values of up to 3 bytes (small counts) are decoded in JS; anything else, or any byte from
+    // 0x80 up (a UTF-8 sequence, or damage), by Buffer's UTF-8 decoding, which the result must equal.
+    const values = [[], [0x31], [0x31, 0x37], [0x22, 0x61, 0x22], [0x31, 0x30, 0x30, 0x30]].concat([
+      [0xc3, 0xa9],
+      [0x31, 0xc3, 0xa9],
+      [0xff],
+      [0x31, 0xff],
+      [0x80, 0x31, 0x32],
+      [0xe2, 0x82, 0xac],
+    ]);
+    const k = Buffer.from(encodeKey('k'), 'latin1');
+    const bytes = Buffer.concat(values.map((v) => Buffer.from([k.length, ...k, v.length, ...v])));
+    const decoder = new RecordDecoder();
+    const records = decoder.push(bytes);
+    decoder.end();
+    assert.deepEqual(
+      records.map((r) => r.value),
+      values.map((v) => Buffer.from(v).toString('utf8')),
+    );
+  });
+
   test('plain Uint8Array chunks decode like Buffers', () => {
     const writer = new RecordWriter();
     writer.add(encodeKey('k'), '"v"');
