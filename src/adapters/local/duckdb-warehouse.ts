@@ -72,16 +72,11 @@ export class DuckDbWarehouse implements Warehouse {
         );
       }
       const sources = request.sources.map((name) => ({ name, path: this.#resolveSource(name) }));
-      // The row check reads and checks every line of the sources in this thread while DuckDB opens
-      // the file, looks for an earlier run of this load and stages the rows on its own threads.
-      // Awaited in the transaction, unless that earlier run is found; never left unhandled.
-      const checked = checkSources(sources, request.schema, table.shown);
-      checked.catch(() => {});
       await mkdir(dirname(this.#path), { recursive: true });
       return this.#withDatabase(false, async (db) => {
         await db.run('BEGIN TRANSACTION');
         try {
-          const result = await loadInTransaction(db, request, table, sources, checked);
+          const result = await loadInTransaction(db, request, table, sources);
           await db.run(result.loaded ? 'COMMIT' : 'ROLLBACK');
           this.#logger.debug(result.loaded ? 'loaded table' : 'load already done', {
             table: table.shown,
@@ -153,7 +148,6 @@ async function loadInTransaction(
   request: LoadRequest,
   table: TableName,
   sources: readonly Source[],
-  checked: Promise<number>,
 ): Promise<LoadResult> {
   await db.run(
     `CREATE TABLE IF NOT EXISTS ${LOADS_TABLE} (job_id VARCHAR PRIMARY KEY, table_name VARCHAR NOT NULL, ` +
@@ -175,10 +169,13 @@ async function loadInTransaction(
     await db.run(createTableSql(table, request.schema));
   }
 
-  // DuckDB stages the sources on its own threads while the row check runs in this one; a bad row
-  // is reported by the check (its source, line and column, and what the column takes), not by
-  // DuckDB's reader, and the transaction rolls back what was created.
-  const [check, staged] = await Promise.allSettled([checked, stage(db, request, table, sources)]);
+  // The row check reads every line in this thread while DuckDB stages the sources on its own; a
+  // bad row is reported by the check (its source, line and column, and what the column takes), not
+  // by DuckDB's reader, and the transaction rolls back what was created.
+  const [check, staged] = await Promise.allSettled([
+    checkSources(sources, request.schema, table.shown),
+    stage(db, request, table, sources),
+  ]);
   if (check.status === 'rejected') throw check.reason;
   if (staged.status === 'rejected') throw staged.reason;
   const rows = staged.value;
