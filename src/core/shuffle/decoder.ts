@@ -152,7 +152,7 @@ function shortText(buf: FastBuffer, start: number, end: number): string {
       if ((a | b) < 0x80) return String.fromCharCode(a, b);
       break;
     }
-    default: {
+    case 3: {
       const a = buf[start]!;
       const b = buf[start + 1]!;
       const c = buf[start + 2]!;
