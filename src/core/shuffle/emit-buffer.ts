@@ -128,35 +128,34 @@ export class CombiningBuffer implements EmitBuffer {
 
   add(key: Key, value: unknown): void {
     checkValue(key, value);
-    let entry: Entry | undefined;
-    if (typeof key === 'string' || typeof key === 'number') {
-      const held = this.#primitives.get(key);
-      if (held === undefined) {
-        if (typeof value !== 'number') return this.#insert(key, encodeKey(key), value);
-        const bytes = NUMBER_ENTRY_BYTES + encodedLength(key); // checks the key
-        this.#primitives.set(key, value);
-        this.bytes += bytes;
-        return;
-      }
-      if (typeof held === 'number') {
-        if (typeof value === 'number') {
-          const out = runCombine(this.#combine, key, [held, value]);
-          const next = out[0];
-          if (out.length === 1 && typeof next === 'number' && next - next === 0) {
-            this.#primitives.set(key, next);
-            return;
-          }
-          return this.#combined(this.#entryOf(key, held), held, out);
-        }
-        entry = this.#entryOf(key, held);
-      } else {
-        entry = held;
-      }
-    } else {
-      const encoded = encodeKey(key);
-      entry = this.#tuples.get(encoded);
-      if (entry === undefined) return this.#insert(key, encoded, value);
+    if (typeof key === 'string' || typeof key === 'number') return this.#addPrimitiveKey(key, value);
+    const encoded = encodeKey(key);
+    const entry = this.#tuples.get(encoded);
+    if (entry === undefined) return this.#insert(key, encoded, value);
+    this.#addToEntry(entry, value);
+  }
+
+  #addPrimitiveKey(key: string | number, value: unknown): void {
+    const held = this.#primitives.get(key);
+    if (held === undefined) {
+      if (typeof value !== 'number') return this.#insert(key, encodeKey(key), value);
+      const bytes = NUMBER_ENTRY_BYTES + encodedLength(key); // checks the key
+      this.#primitives.set(key, value);
+      this.bytes += bytes;
+      return;
     }
+    if (typeof held !== 'number') return this.#addToEntry(held, value);
+    if (typeof value !== 'number') return this.#addToEntry(this.#entryOf(key, held), value);
+    const out = runCombine(this.#combine, key, [held, value]);
+    const next = out[0];
+    if (out.length === 1 && typeof next === 'number' && next - next === 0) {
+      this.#primitives.set(key, next);
+      return;
+    }
+    this.#combined(this.#entryOf(key, held), held, out);
+  }
+
+  #addToEntry(entry: Entry, value: unknown): void {
     if (entry.values === undefined) {
       const current = entry.value;
       if (isPrimitive(current) && isPrimitive(value)) {
@@ -167,7 +166,7 @@ export class CombiningBuffer implements EmitBuffer {
     }
     const bytes =
       typeof value !== 'object' || value === null
-        ? estimateValueBytes(key, value)
+        ? estimateValueBytes(entry.key, value)
         : this.#objectBytes(entry, value);
     entry.values.push(value);
     entry.bytes += bytes;
@@ -178,7 +177,7 @@ export class CombiningBuffer implements EmitBuffer {
   drain(partitions: number): SortedRun {
     const run = emptyRun(partitions);
     this.#primitives.forEach((held, key) => {
-      if (typeof held === 'number') add(run, encodeKey(key), '' + held);
+      if (typeof held === 'number') add(run, encodeKey(key), valueToJson(key, held));
       else add(run, held.encoded, this.#json(held));
     });
     this.#tuples.forEach((entry) => add(run, entry.encoded, this.#json(entry)));
