@@ -13,8 +13,9 @@ Options:
   --size SIZE   100m (default) or 1g
   --all         both sizes, 100m then 1g
   --repeat N    measurements per case, interleaved; the median is reported (default 3 for 100m, 1 for 1g)
-  --only LIST   comma-separated case names to run (the hand loop always runs: it is the reference);
-                results go to <date>-<size>-partial.json
+  --only LIST   comma-separated case names to run; results go to <date>-<size>-partial.json. The
+                hand loop is the reference the counts are checked against: unless named, it runs
+                in the first round only
   --keep        keep the engine's data directories (printed) instead of deleting them
   -h, --help    this help`;
 
