@@ -83,15 +83,7 @@ async function benchSize(size: SizeSettings, options: BenchOptions): Promise<voi
       name: HAND_X2,
       copies: 2,
       command: `two hand loops at once`,
-      measure: async () => {
-        const [a, b] = await Promise.all([handLoop('-a'), handLoop('-b')]);
-        return {
-          wallSeconds: Math.max(a.wallSeconds, b.wallSeconds),
-          maxRssKiB: sum(a.maxRssKiB, b.maxRssKiB),
-          cpuSeconds: sum(a.cpuSeconds, b.cpuSeconds),
-          load1: a.load1,
-        };
-      },
+      measure: () => twoAtOnce(handLoop),
     },
     {
       name: 'shell',
@@ -109,15 +101,7 @@ async function benchSize(size: SizeSettings, options: BenchOptions): Promise<voi
       name: TUNED_X2,
       copies: 2,
       command: `two tuned loops at once`,
-      measure: async () => {
-        const [a, b] = await Promise.all([tunedLoop('-a'), tunedLoop('-b')]);
-        return {
-          wallSeconds: Math.max(a.wallSeconds, b.wallSeconds),
-          maxRssKiB: sum(a.maxRssKiB, b.maxRssKiB),
-          cpuSeconds: sum(a.cpuSeconds, b.cpuSeconds),
-          load1: a.load1,
-        };
-      },
+      measure: () => twoAtOnce(tunedLoop),
     },
     {
       name: DUCKDB,
@@ -227,6 +211,17 @@ function engineCases(size: SizeSettings): { name: string; settings: EngineSettin
       settings: { ...lines, workers: 1, memoryBudgetBytes: bytes },
     })),
   ];
+}
+
+/** Two copies of a case started together (copies '-a' and '-b'): the slower one's wall time, both's memory and CPU. */
+async function twoAtOnce(measure: (copy: string) => Promise<Sample>): Promise<Sample> {
+  const [a, b] = await Promise.all([measure('-a'), measure('-b')]);
+  return {
+    wallSeconds: Math.max(a.wallSeconds, b.wallSeconds),
+    maxRssKiB: sum(a.maxRssKiB, b.maxRssKiB),
+    cpuSeconds: sum(a.cpuSeconds, b.cpuSeconds),
+    load1: a.load1,
+  };
 }
 
 /** What a sample keeps for the report (not stdout, nor timestamps). */
