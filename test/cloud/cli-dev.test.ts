@@ -43,7 +43,9 @@ before(async () => {
   dev.stdout!.on('data', (d: Buffer) => (devOut += d.toString()));
   dev.stderr!.on('data', (d: Buffer) => (devErr += d.toString()));
   const deadline = Date.now() + 60_000;
-  while (!existsSync(join(dir, 'state', 'dev.json'))) {
+  // dev writes dev.json, then prints its banner: wait for the banner's last line too, or the first
+  // test can read stdout before the pipe has delivered it.
+  while (!existsSync(join(dir, 'state', 'dev.json')) || !devOut.includes('Ctrl-C stops everything')) {
     if (dev.exitCode !== null || Date.now() > deadline)
       throw new Error(`cloudreduce dev did not start:\n${devOut}\n${devErr}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
